@@ -1,0 +1,140 @@
+"""What every launcher needs to know before it starts a kernel.
+
+A launcher (the Python function around a ``@triton.jit`` kernel) runs in one of two worlds:
+
+* **GPU**: tensors live on a CUDA device, the kernel is compiled for that device's
+  architecture, and ``@triton.autotune`` times a list of configurations on the first call of
+  each new problem size and keeps the fastest.
+* **Interpreter** (``TRITON_INTERPRET=1``, no GPU): Triton runs the *same* kernel body in NumPy,
+  one program at a time, on CPU tensors. There is nothing to time, so autotuning is bypassed
+  and a single small fixed configuration is used. The interpreter has two blind spots we
+  compensate for: ``tl.dot`` multiplies the raw bits of bfloat16 values (so kernels upcast
+  bf16 tiles to fp32 before ``tl.dot`` when interpreting), and it never checks bounds (so every
+  load and store must be masked; a missing mask silently corrupts memory instead of failing).
+
+This module holds the small pieces shared by ``matmul.py`` and ``conv2d.py``: which world we
+are in, which configuration list belongs to the GPU, and the argument checks that give
+PyTorch-style error messages naming the op and the shapes.
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+
+SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+INPUT_PRECISIONS = ("ieee", "tf32")
+
+# Shared memory one thread block may use (opt-in maximum), from the CUDA C Programming Guide,
+# "Technical Specifications per Compute Capability". Configs shipped for a target must fit.
+SHARED_MEMORY_LIMIT = {"sm_80": 163 * 1024, "sm_90": 227 * 1024}
+# Registers in one SM's register file (64 K 32-bit registers on both architectures).
+REGISTERS_PER_SM = 65536
+
+
+def interpreting() -> bool:
+    """True when Triton runs kernels in its CPU interpreter (``TRITON_INTERPRET=1``)."""
+    return bool(triton.knobs.runtime.interpret)
+
+
+def gpu_arch(device: torch.device) -> str:
+    """The config family for a CUDA device: ``"sm_90"`` for Hopper and newer, else ``"sm_80"``.
+
+    Devices with less shared memory than an A100 (sm_86, sm_89, sm_120) also get a list whose
+    larger entries may not fit; the autotuner skips a config that fails with OutOfResources.
+    """
+    major, _ = torch.cuda.get_device_capability(device)
+    return "sm_90" if major >= 9 else "sm_80"
+
+
+def check_tensors(op: str, **tensors: torch.Tensor | None) -> torch.dtype:
+    """Check that the named tensors share one supported dtype and one usable device.
+
+    Returns the common dtype. ``None`` entries (an absent bias) are ignored. Errors name the op,
+    the argument and what was found, e.g. ``matmul: expected a and b on one device, got cpu
+    and meta``.
+    """
+    present = {name: t for name, t in tensors.items() if t is not None}
+    for name, t in present.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{op}: {name} must be a torch.Tensor, got {type(t).__name__}")
+    devices = {t.device for t in present.values()}
+    if len(devices) > 1:
+        found = ", ".join(f"{name} on {t.device}" for name, t in present.items())
+        raise ValueError(f"{op}: expected all tensors on one device, got {found}")
+    device = next(iter(devices))
+    if interpreting():
+        if device.type != "cpu":
+            raise ValueError(
+                f"{op}: the Triton interpreter (TRITON_INTERPRET=1) runs on CPU tensors, "
+                f"got a tensor on {device}"
+            )
+    elif device.type != "cuda":
+        raise ValueError(
+            f"{op}: Triton kernels need CUDA tensors, got a tensor on {device} "
+            "(set TRITON_INTERPRET=1 before importing triton to run them on the CPU interpreter)"
+        )
+    dtypes = {t.dtype for t in present.values()}
+    if len(dtypes) > 1:
+        found = ", ".join(f"{name} {t.dtype}" for name, t in present.items())
+        raise TypeError(f"{op}: expected one dtype for all tensors, got {found}")
+    dtype = next(iter(dtypes))
+    if dtype not in SUPPORTED_DTYPES:
+        names = ", ".join(str(d) for d in SUPPORTED_DTYPES)
+        raise TypeError(f"{op}: unsupported dtype {dtype}; supported: {names}")
+    return dtype
+
+
+def launch(
+    kernel: triton.JITFunction,
+    grid,
+    args: tuple,
+    flags: dict,
+    *,
+    config: triton.Config | None,
+    interpreter_config: triton.Config,
+    configs: dict[tuple[str, int], list[triton.Config]],
+    tune_key: list[str],
+    device: torch.device,
+    elem_bytes: int,
+    prune=None,
+) -> None:
+    """Launch ``kernel`` on ``grid`` with a forced, fixed or autotuned config.
+
+    * ``config`` given (tests): use it.
+    * Interpreter: ``interpreter_config``; nothing can be timed on a CPU.
+    * GPU: ``@triton.autotune`` over ``configs[(arch, elem_bytes)]``. It times every candidate
+      on the first call for each new value of the ``tune_key`` arguments (and new dtypes) and
+      then reuses the winner. ``prune(configs, named_args, **kwargs)`` may drop candidates that
+      cannot serve this call (see the GELU rule in matmul.py).
+    """
+    if config is None and interpreting():
+        config = interpreter_config
+    if config is not None:
+        kernel[grid](*args, **flags, **config.all_kwargs())
+        return
+    key = (kernel.fn.__name__, gpu_arch(device), elem_bytes)
+    if key not in _AUTOTUNED:
+        _AUTOTUNED[key] = triton.autotune(
+            configs=configs[key[1:]], key=tune_key,
+            prune_configs_by={"early_config_prune": prune} if prune else None,
+        )(kernel)
+    _AUTOTUNED[key][grid](*args, **flags)
+
+
+_AUTOTUNED: dict[tuple[str, str, int], triton.runtime.Autotuner] = {}
+
+
+def check_precision(op: str, input_precision: str) -> str:
+    """Validate ``input_precision``: ``"ieee"`` (exact fp32 products) or ``"tf32"``.
+
+    TF32 keeps fp32's 8-bit exponent but only 10 mantissa bits, so fp32 products are rounded to
+    about 3 decimal digits before the fp32 accumulation. It only affects fp32 inputs; fp16 and
+    bf16 products are exact in the fp32 accumulator either way. The interpreter always computes
+    exact fp32 (it ignores the setting).
+    """
+    if input_precision not in INPUT_PRECISIONS:
+        raise ValueError(
+            f"{op}: input_precision must be one of {INPUT_PRECISIONS}, got {input_precision!r}"
+        )
+    return input_precision
