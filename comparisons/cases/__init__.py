@@ -1,0 +1,1 @@
+"""Parity cases, one module per family. Importing a module registers its cases."""

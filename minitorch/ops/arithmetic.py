@@ -1,0 +1,252 @@
+"""Arithmetic: add, sub, mul, div, neg, pow and matmul, with NumPy broadcasting.
+
+Every binary op's backward ends with `unbroadcast`: an input that was broadcast in the forward
+pass receives the sum of the gradients of all its copies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minitorch.autograd import Function
+from minitorch.ops.broadcasting import binary_operands, unbroadcast
+from minitorch.tensor import Tensor
+
+
+class BroadcastingOp(Function):
+    """A binary op whose two inputs broadcast against each other."""
+
+    def describe_error(self, inputs: tuple[Tensor, ...], err: Exception) -> str:
+        a, b = inputs
+        return f"{self.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+
+
+class Add(BroadcastingOp):
+    """out = a + b;  da = g, db = g (each summed over its broadcast dims). torch.add"""
+
+    op_name = "add"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a_shape, b_shape = self.shapes
+        return (
+            unbroadcast(grad, a_shape) if self.needs_input_grad[0] else None,
+            unbroadcast(grad, b_shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Sub(BroadcastingOp):
+    """out = a - b;  da = g, db = -g. torch.sub"""
+
+    op_name = "sub"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a_shape, b_shape = self.shapes
+        return (
+            unbroadcast(grad, a_shape) if self.needs_input_grad[0] else None,
+            unbroadcast(-grad, b_shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Mul(BroadcastingOp):
+    """out = a * b;  da = g * b, db = g * a. torch.mul"""
+
+    op_name = "mul"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_tensors
+        return (
+            unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None,
+            unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Div(BroadcastingOp):
+    """out = a / b;  da = g / b, db = -g * a / b^2. torch.div"""
+
+    op_name = "div"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_tensors
+        grad_over_b = grad / b
+        return (
+            unbroadcast(grad_over_b, a.shape) if self.needs_input_grad[0] else None,
+            unbroadcast(-grad_over_b * a / b, b.shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Neg(Function):
+    """out = -a;  da = -g. torch.neg"""
+
+    op_name = "neg"
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return -grad
+
+
+class PowScalar(Function):
+    """out = a ** p for a constant p;  da = g * p * a^(p-1). torch.pow(tensor, number)"""
+
+    op_name = "pow"
+
+    def forward(self, a: np.ndarray, exponent: float) -> np.ndarray:
+        self.save_for_backward(a)
+        self.exponent = exponent
+        return a ** np.asarray(exponent, dtype=a.dtype)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (a,) = self.saved_tensors
+        p = np.asarray(self.exponent, dtype=a.dtype)
+        if self.exponent == 0:
+            return np.zeros_like(a)
+        return grad * p * a ** (p - 1)
+
+
+class Pow(BroadcastingOp):
+    """out = a ** b for tensors;  da = g * b * a^(b-1),  db = g * a^b * ln(a). torch.pow
+
+    Where a == 0 and b >= 0, ln(a) is -inf but a^b * ln(a) has limit 0; torch defines the
+    exponent's gradient as 0 there, and so do we.
+    """
+
+    op_name = "pow"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = a**b
+        self.save_for_backward(a, b, out)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b, out = self.saved_tensors
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(a)
+            d_exponent = np.where((a == 0) & (b >= 0), 0, out * log_a)
+            grad_b = unbroadcast(grad * d_exponent, b.shape)
+        return grad_a, grad_b
+
+
+class MatMul(Function):
+    """out = a @ b (NumPy/torch matmul semantics: 1-D, 2-D, batched with broadcast batch dims).
+
+    For 2-D operands: da = g @ b^T, db = a^T @ g. A 1-D `a` is treated as a row (1, k) and a
+    1-D `b` as a column (k, 1); those added dims are removed again. Batch dims of an operand
+    that was broadcast are summed away by `unbroadcast`.
+
+    PyTorch equivalent: torch.matmul
+    """
+
+    op_name = "matmul"
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    def describe_error(self, inputs: tuple[Tensor, ...], err: Exception) -> str:
+        a, b = inputs
+        return f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied"
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        a, b = self.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:  # dot product: scalar output
+            return (
+                grad * b if self.needs_input_grad[0] else None,
+                grad * a if self.needs_input_grad[1] else None,
+            )
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = g2[..., None, :]
+        if b.ndim == 1:
+            g2 = g2[..., None]
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            if b2.ndim == 2 and a2.ndim > 2:
+                # A shared 2-D weight: fold all batch rows into one GEMM instead of a batched
+                # GEMM followed by a sum over the batch.
+                k, n = a2.shape[-1], g2.shape[-1]
+                grad_b = (a2.reshape(-1, k).T @ g2.reshape(-1, n)).reshape(b.shape)
+            else:
+                grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
+                grad_b = grad_b.reshape(b.shape)
+        return grad_a, grad_b
+
+
+# ---------------------------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------------------------
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b with broadcasting."""
+    return Add.apply(*binary_operands(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b with broadcasting."""
+    return Sub.apply(*binary_operands(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b with broadcasting."""
+    return Mul.apply(*binary_operands(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b with broadcasting (true division: int / int gives float32, as in torch)."""
+    a, b = binary_operands(a, b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        a, b = a.float(), b.float()
+    return Div.apply(a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+def pow(base: Any, exponent: Any) -> Tensor:  # noqa: A001 (torch's name)
+    """base ** exponent; a Python-number exponent is a constant, a tensor one is differentiable."""
+    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+        if base.dtype.kind in "iub" and isinstance(exponent, float):
+            base = base.float()
+        return PowScalar.apply(base, exponent=exponent)
+    return Pow.apply(*binary_operands(base, exponent))
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}"
+        )
+    return MatMul.apply(a, b)

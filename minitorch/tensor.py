@@ -1,0 +1,507 @@
+"""`Tensor`: an `np.ndarray` plus what autograd needs to send gradients back through it.
+
+A tensor made by the user is a *leaf*: `grad_fn is None`, and if `requires_grad` is True,
+`backward()` accumulates its gradient into `.grad`. A tensor made by a differentiable op from
+inputs that require grad points at the `Function` node that made it (`grad_fn`); that chain
+of nodes is the graph `backward()` walks.
+
+Differences from torch, on purpose: `.data` is the underlying `np.ndarray` itself (torch
+returns a Tensor sharing storage), and `dtype` is a NumPy dtype (`minitorch.float32` is
+`np.dtype("float32")`). There is one device, the CPU, and no strides of our own: views are
+whatever NumPy makes.
+
+PyTorch equivalent: `torch.Tensor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from minitorch import autograd
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Convert Python/NumPy data to an array the way `torch.tensor` infers dtypes.
+
+    Python floats become float32 (torch's default dtype), Python ints int64, bools bool;
+    NumPy arrays keep their dtype. `dtype` overrides the inference.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, np.ndarray | np.generic):
+        return np.array(data)
+    array = np.array(data)
+    if array.dtype.kind == "f":
+        return array.astype(DEFAULT_FLOAT)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    return array
+
+
+class RemovableHandle:
+    """Returned by `register_hook` (and module hooks): call `remove()` to unregister."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict[int, Callable]) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it for autograd."""
+
+    __array_ufunc__ = None  # make `np.float32(2) * tensor` call Tensor.__rmul__
+    __hash__ = object.__hash__  # __eq__ is elementwise, identity stays hashable
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        self.data: np.ndarray = data if isinstance(data, np.ndarray) else as_array(data)
+        self.grad: Tensor | None = None
+        self.grad_fn: autograd.Function | None = None
+        self._requires_grad = False
+        self._hooks: dict[int, Callable] = {}
+        self._retains_grad = False
+        self.requires_grad = requires_grad
+
+    # -- autograd attributes ------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"requires_grad: only tensors of floating point dtype can require gradients "
+                f"(got {self.data.dtype})"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad of leaf tensors; use "
+                ".detach() to get a tensor outside the graph"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on a non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose `remove()` unregisters the hook."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def backward(self, gradient: Tensor | np.ndarray | None = None, retain_graph: bool = False) -> None:
+        """Compute d(self)/d(leaf) for every leaf that requires grad, scaled by `gradient`.
+
+        `gradient` is dL/d(self); it may be omitted only when self has one element (a loss).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs; this "
+                    f"tensor has shape {self.shape}, pass `gradient` of the same shape"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if seed.shape != self.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has shape {self.shape}"
+                )
+            seed = seed.astype(self.dtype, copy=False)
+        autograd.backward(self, seed, retain_graph=retain_graph)
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph (shares memory, as in torch)."""
+        return Tensor(self.data)
+
+    # -- array attributes ---------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy: can't call numpy() on a tensor that requires grad; "
+                "use tensor.detach().numpy() instead"
+            )
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one element tensors can be converted to Python scalars (shape {self.shape})"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: boolean value of a tensor with more than one value is ambiguous (shape {self.shape})"
+            )
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
+            extras.append(f"dtype=minitorch.{self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # -- dtype conversion (differentiable between float types) -----------------------------------
+    def to(self, dtype: Any) -> Tensor:
+        return _shape.astype(self, np.dtype(dtype))
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    # -- in-place updates (outside the graph: for optimizers, init and buffers) ----------------
+    def _check_inplace(self, op: str) -> None:
+        if autograd.is_grad_enabled() and self.requires_grad:
+            raise RuntimeError(
+                f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
+                "wrap it in `with minitorch.no_grad():`"
+            )
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value: float) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, source: Tensor | np.ndarray) -> Tensor:
+        self._check_inplace("copy_")
+        values = source.data if isinstance(source, Tensor) else np.asarray(source)
+        try:
+            np.copyto(self.data, np.broadcast_to(values, self.shape), casting="same_kind")
+        except ValueError as err:
+            raise RuntimeError(
+                f"copy_: source of shape {values.shape} cannot be copied into a tensor of "
+                f"shape {self.shape}"
+            ) from err
+        return self
+
+    # -- operators ------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _arith.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _arith.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _arith.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _arith.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _arith.div(other, self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return _arith.pow(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _arith.pow(base, self)
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return _arith.matmul(self, other)
+
+    def __rmatmul__(self, other: Tensor) -> Tensor:
+        return _arith.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _arith.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _shape.getitem(self, index)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare.ge(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _compare.logical_not(self)
+
+    # -- methods that mirror torch.Tensor's (each forwards to the op of the same name) ---------
+    def add(self, other: Any) -> Tensor:
+        return _arith.add(self, other)
+
+    def sub(self, other: Any) -> Tensor:
+        return _arith.sub(self, other)
+
+    def mul(self, other: Any) -> Tensor:
+        return _arith.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _arith.div(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _arith.pow(self, exponent)
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return _arith.matmul(self, other)
+
+    def neg(self) -> Tensor:
+        return _arith.neg(self)
+
+    def exp(self) -> Tensor:
+        return _elem.exp(self)
+
+    def log(self) -> Tensor:
+        return _elem.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _elem.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _elem.abs(self)
+
+    def sin(self) -> Tensor:
+        return _elem.sin(self)
+
+    def cos(self) -> Tensor:
+        return _elem.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _elem.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _elem.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _elem.relu(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _elem.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return _elem.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return _elem.minimum(self, other)
+
+    def masked_fill(self, mask: Tensor, value: float) -> Tensor:
+        return _elem.masked_fill(self, mask, value)
+
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        return _red.sum(self, dim, keepdim)
+
+    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        return _red.mean(self, dim, keepdim)
+
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _red.max(self, dim, keepdim)
+
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _red.min(self, dim, keepdim)
+
+    def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        return _red.amax(self, dim, keepdim)
+
+    def amin(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        return _red.amin(self, dim, keepdim)
+
+    def var(self, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+            keepdim: bool = False, *, correction: float | None = None) -> Tensor:
+        return _red.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+            keepdim: bool = False, *, correction: float | None = None) -> Tensor:
+        return _red.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+        return _red.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        return _red.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return _red.log_softmax(self, dim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _red.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _red.argmin(self, dim, keepdim)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _shape.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return _shape.reshape(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _shape.reshape(self, other.shape)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _shape.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got {self.ndim}")
+        return self if self.ndim < 2 else _shape.transpose(self, 0, 1)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (torch's name)
+        return _shape.permute(self, *reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 (torch's name)
+        return _shape.transpose(self, -2, -1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _shape.permute(self, *dims)
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _shape.unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _shape.expand(self, other.shape)
+
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _shape.chunk(self, chunks, dim)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+
+# The ops import Tensor, so they are bound here, after the class exists.
+from minitorch.ops import arithmetic as _arith  # noqa: E402
+from minitorch.ops import comparison as _compare  # noqa: E402
+from minitorch.ops import elementwise as _elem  # noqa: E402
+from minitorch.ops import reductions as _red  # noqa: E402
+from minitorch.ops import shape as _shape  # noqa: E402
