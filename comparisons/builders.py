@@ -202,9 +202,10 @@ def module_case(name: str, torch_factory: Callable[[], torch.nn.Module],
                 dtype: torch.dtype = torch.float64, seed: int = 0) -> Case:
     """Register a case comparing a minitorch module with its torch twin on copied weights.
 
-    The torch module is built (seeded), converted to `dtype`, and its state dict loaded into
-    the minitorch module; both get the same inputs. `forward(module, inputs)` defaults to
-    `module(*inputs)`. Output, input gradients and every parameter's gradient are compared.
+    The torch module is built (seeded), both modules are converted to `dtype`, and the torch
+    state dict is loaded into the minitorch module; both get the same inputs.
+    `forward(module, inputs)` defaults to `module(*inputs)`. Output, input gradients, every
+    parameter's gradient and every buffer are compared.
     """
     grad_atol = atol * 10 if grad_atol is None else grad_atol
     grad_rtol = rtol * 10 if grad_rtol is None else grad_rtol
@@ -213,7 +214,7 @@ def module_case(name: str, torch_factory: Callable[[], torch.nn.Module],
     def run(rng: np.random.Generator) -> Outcome:
         torch.manual_seed(int(rng.integers(2**31)))
         torch_module = torch_factory().to(dtype)
-        mt_module = minitorch_factory()
+        mt_module = minitorch_factory().to(np.dtype(str(dtype).removeprefix("torch.")))
         copy_torch_weights(torch_module, mt_module)
         torch_module.train(train)
         mt_module.train(train)
