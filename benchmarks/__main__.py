@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print(f"no workload matches {args.filter!r}", file=sys.stderr)
         return 2
-    header = f"{"workload":72s} {'minitorch ms':>12s} {'torch ms':>10s} {'ratio':>7s} {'target':>7s}"
+    header = f"{'workload':72s} {'minitorch ms':>12s} {'torch ms':>10s} {'ratio':>7s} {'target':>7s}"
     print(header + "\n" + "-" * len(header))
     with one_thread():
         for w in chosen:
@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time_interleaved(minitorch_fn, torch_fn, repeats=args.repeats or w.repeats)
             target = "-" if w.target is None else f"<={w.target:.2f}"
             verdict = "" if w.target is None else ("  ok" if t.ratio <= w.target else "  over")
-            print(f"{w.name:72s} {t.minitorch_ms:12.2f} {t.torch_ms:10.2f} {t.ratio:7.2f} {target:>7s}{verdict}",
-                  flush=True)
+            row = f"{w.name:72s} {t.minitorch_ms:12.2f} {t.torch_ms:10.2f} {t.ratio:7.2f} {target:>7s}"
+            print(row + verdict, flush=True)
     return 0
 
 
