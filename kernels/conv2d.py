@@ -53,8 +53,8 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.matmul import grouped_tile
-from kernels.runtime import check_precision, check_tensors, interpreting, launch
+from kernels.matmul import IEEE_CONFIGS, grouped_tile, tile_configs
+from kernels.runtime import check_precision, check_tensors, config_kind, interpreting, launch
 
 
 @triton.jit
@@ -262,25 +262,20 @@ def conv2d_wgrad_kernel(
 # shorter than a big matmul's, which favours 3-4 stages over more.
 
 
-def _cfg(bm: int, bn: int, bk: int, warps: int, stages: int, group_m: int = 8) -> triton.Config:
-    return triton.Config(
-        {"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk, "GROUP_M": group_m},
-        num_warps=warps, num_stages=stages,
-    )
-
-
-_CONV_CONFIGS: dict[tuple[str, int], list[triton.Config]] = {
-    ("sm_90", 2): [_cfg(128, 128, 64, 8, 3), _cfg(128, 128, 32, 4, 4), _cfg(128, 64, 64, 4, 4),
-                   _cfg(64, 128, 64, 4, 4), _cfg(64, 64, 64, 4, 3)],
-    ("sm_90", 4): [_cfg(128, 128, 32, 8, 3), _cfg(128, 64, 32, 4, 3), _cfg(64, 64, 32, 4, 3)],
-    ("sm_80", 2): [_cfg(128, 128, 32, 8, 3), _cfg(128, 64, 32, 4, 4), _cfg(64, 128, 32, 4, 4),
-                   _cfg(64, 64, 32, 4, 3)],
-    ("sm_80", 4): [_cfg(128, 64, 32, 4, 3), _cfg(64, 64, 32, 4, 3)],
+_CONV_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
+    ("sm_90", "16bit"): tile_configs((128, 128, 64, 8, 3), (128, 128, 32, 4, 4), (128, 64, 64, 4, 4),
+                                     (64, 128, 64, 4, 4), (64, 64, 64, 4, 3)),
+    ("sm_90", "tf32"): tile_configs((128, 128, 32, 8, 3), (128, 64, 32, 4, 3), (64, 64, 32, 4, 3)),
+    ("sm_90", "ieee"): IEEE_CONFIGS,
+    ("sm_80", "16bit"): tile_configs((128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4),
+                                     (64, 64, 32, 4, 3)),
+    ("sm_80", "tf32"): tile_configs((128, 64, 32, 4, 3), (64, 64, 32, 4, 3)),
+    ("sm_80", "ieee"): IEEE_CONFIGS,
 }
 CONV_FWD_CONFIGS = _CONV_CONFIGS
 CONV_DGRAD_CONFIGS = _CONV_CONFIGS
 CONV_WGRAD_CONFIGS = _CONV_CONFIGS
-INTERPRETER_CONFIG = _cfg(32, 32, 32, 4, 1, group_m=2)
+(INTERPRETER_CONFIG,) = tile_configs((32, 32, 32, 4, 1, 2))
 _TUNE_KEY = ["BATCH", "H", "W", "C_G", "K_G", "P", "Q", "R", "S", "stride_h", "stride_w"]
 
 
@@ -403,7 +398,7 @@ def conv2d(
     launch(conv2d_fwd_kernel, _tiles(geo.batch * P * Q, geo.out_channels // groups, groups),
            args, dict(HAS_BIAS=bias is not None, **_flags(x, input_precision)),
            config=config, interpreter_config=INTERPRETER_CONFIG, configs=CONV_FWD_CONFIGS,
-           tune_key=_TUNE_KEY, device=x.device, elem_bytes=x.element_size())
+           tune_key=_TUNE_KEY, device=x.device, kind=config_kind(x.dtype, input_precision))
     return y
 
 
@@ -433,7 +428,7 @@ def conv2d_dgrad(
            _tiles(geo.batch * geo.height * geo.width, geo.channels // groups, groups),
            args, _flags(grad_out, input_precision), config=config,
            interpreter_config=INTERPRETER_CONFIG, configs=CONV_DGRAD_CONFIGS,
-           tune_key=_TUNE_KEY, device=grad_out.device, elem_bytes=grad_out.element_size())
+           tune_key=_TUNE_KEY, device=grad_out.device, kind=config_kind(grad_out.dtype, input_precision))
     return dx
 
 
@@ -477,7 +472,7 @@ def conv2d_wgrad(
     launch(conv2d_wgrad_kernel, _tiles(k_g, rsc, groups, split_k), args,
            _flags(x, input_precision), config=config, interpreter_config=INTERPRETER_CONFIG,
            configs=CONV_WGRAD_CONFIGS, tune_key=_TUNE_KEY + ["SPLIT_K"], device=x.device,
-           elem_bytes=x.element_size())
+           kind=config_kind(x.dtype, input_precision))
     return parts[0] if split_k == 1 else parts.sum(0).to(dtype)
 
 

@@ -32,7 +32,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.runtime import check_precision, check_tensors, interpreting, launch
+from kernels.runtime import check_precision, check_tensors, config_kind, interpreting, launch
 
 ACTIVATIONS = (None, "relu", "gelu")
 
@@ -163,44 +163,46 @@ def apply_activation(x, ACTIVATION: tl.constexpr):
 #   A tile and one B tile in shared memory.
 #
 # Lists differ by architecture (sm_90 Hopper: 227 KiB shared memory per block and the wgmma
-# instructions that like 64-row multiples per warpgroup; sm_80 Ampere: 163 KiB) and by input
-# element size: an fp32 tile is twice the bytes of an fp16 one, so fp32 configs use a
-# smaller BLOCK_K or fewer stages. ``python -m kernels.aot`` compiles every entry ahead of time
-# and reports registers, spills and shared memory; a test fails if one spills or does not fit.
+# instructions that like 64-row multiples per warpgroup; sm_80 Ampere: 163 KiB) and by the kind
+# of input (``runtime.config_kind``): an fp32 tile is twice the bytes of an fp16 one, so fp32
+# configs use a smaller BLOCK_K or fewer stages. ``python -m kernels.aot`` compiles every entry
+# ahead of time and reports registers, spills and shared memory; a test fails if one spills or
+# does not fit.
 
 
-def _cfg(bm: int, bn: int, bk: int, warps: int, stages: int, group_m: int = 8) -> triton.Config:
-    return triton.Config(
-        {"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk, "GROUP_M": group_m},
-        num_warps=warps, num_stages=stages,
-    )
+def tile_configs(*rows: tuple[int, ...]) -> list[triton.Config]:
+    """Configs from rows (BLOCK_M, BLOCK_N, BLOCK_K, num_warps, num_stages[, GROUP_M=8])."""
+    return [
+        triton.Config({"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk, "GROUP_M": group_m},
+                      num_warps=warps, num_stages=stages)
+        for bm, bn, bk, warps, stages, group_m in (row + (8,) * (6 - len(row)) for row in rows)
+    ]
 
 
-MATMUL_CONFIGS: dict[tuple[str, int], list[triton.Config]] = {
-    # (arch, bytes per input element) -> candidates for @triton.autotune
-    ("sm_90", 2): [
-        _cfg(128, 256, 64, 8, 3), _cfg(256, 128, 64, 8, 3), _cfg(128, 128, 64, 8, 4),
-        _cfg(128, 128, 64, 4, 4), _cfg(64, 256, 64, 4, 4), _cfg(128, 64, 64, 4, 4),
-        _cfg(64, 64, 64, 4, 4),
-    ],
-    ("sm_90", 4): [
-        _cfg(128, 256, 32, 8, 3), _cfg(128, 128, 32, 8, 4), _cfg(128, 64, 32, 4, 4),
-        _cfg(64, 128, 32, 4, 4), _cfg(64, 64, 32, 4, 4),
-    ],
-    ("sm_80", 2): [
-        _cfg(128, 256, 64, 8, 3), _cfg(256, 128, 32, 8, 3), _cfg(128, 128, 32, 4, 4),
-        _cfg(128, 64, 32, 4, 4), _cfg(64, 128, 32, 4, 4), _cfg(64, 64, 32, 4, 4),
-    ],
-    ("sm_80", 4): [
-        _cfg(128, 128, 32, 8, 3), _cfg(128, 64, 32, 4, 4), _cfg(64, 128, 32, 4, 4),
-        _cfg(64, 64, 32, 4, 4),
-    ],
+# "ieee" fp32 runs on the FMA units: the operands of each K step are unpacked into registers,
+# so a 32-deep step spills where a 16-deep one fits (see the AOT report).
+IEEE_CONFIGS = tile_configs((128, 128, 16, 8, 3), (64, 128, 16, 4, 3), (64, 64, 16, 4, 3))
+MATMUL_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
+    # (arch, kind) -> candidates for @triton.autotune
+    ("sm_90", "16bit"): tile_configs(
+        (128, 256, 64, 8, 3), (256, 128, 64, 8, 3), (128, 128, 64, 8, 4), (128, 128, 64, 4, 4),
+        (64, 256, 64, 4, 4), (128, 64, 64, 4, 4), (64, 64, 64, 4, 4)),
+    ("sm_90", "tf32"): tile_configs(
+        (128, 256, 32, 8, 3), (128, 128, 32, 8, 4), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4),
+        (64, 64, 32, 4, 4)),
+    ("sm_90", "ieee"): IEEE_CONFIGS,
+    ("sm_80", "16bit"): tile_configs(
+        (128, 256, 64, 8, 3), (256, 128, 32, 8, 3), (128, 128, 32, 4, 4), (128, 64, 32, 4, 4),
+        (64, 128, 32, 4, 4), (64, 64, 32, 4, 4)),
+    ("sm_80", "tf32"): tile_configs(
+        (128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4), (64, 64, 32, 4, 4)),
+    ("sm_80", "ieee"): IEEE_CONFIGS,
 }
 
 # Under the interpreter every program runs one after another in NumPy, so the cost grows with
 # (number of programs x K steps): 32-wide tiles keep test shapes to a handful of programs while
 # still exercising the masks, the grouping (GROUP_M=2) and several K steps.
-INTERPRETER_CONFIG = _cfg(32, 32, 32, 4, 1, group_m=2)
+(INTERPRETER_CONFIG,) = tile_configs((32, 32, 32, 4, 1, 2))
 
 
 def fits_epilogue(config: triton.Config, activation: str | None) -> bool:
@@ -287,5 +289,5 @@ def _launch(a, b, c, bias, activation, input_precision, config) -> None:
     launch(
         matmul_kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
         configs=MATMUL_CONFIGS, tune_key=["M", "N", "K", "stride_ak", "stride_bn"],
-        device=a.device, elem_bytes=a.element_size(), prune=_prune,
+        device=a.device, kind=config_kind(a.dtype, input_precision), prune=_prune,
     )

@@ -93,17 +93,17 @@ def launch(
     *,
     config: triton.Config | None,
     interpreter_config: triton.Config,
-    configs: dict[tuple[str, int], list[triton.Config]],
+    configs: dict[tuple[str, str], list[triton.Config]],
     tune_key: list[str],
     device: torch.device,
-    elem_bytes: int,
+    kind: str,
     prune=None,
 ) -> None:
     """Launch ``kernel`` on ``grid`` with a forced, fixed or autotuned config.
 
     * ``config`` given (tests): use it.
     * Interpreter: ``interpreter_config``; nothing can be timed on a CPU.
-    * GPU: ``@triton.autotune`` over ``configs[(arch, elem_bytes)]``. It times every candidate
+    * GPU: ``@triton.autotune`` over ``configs[(arch, kind)]`` (see ``config_kind``). It times every candidate
       on the first call for each new value of the ``tune_key`` arguments (and new dtypes) and
       then reuses the winner. ``prune(configs, named_args, **kwargs)`` may drop candidates that
       cannot serve this call (see the GELU rule in matmul.py).
@@ -113,7 +113,7 @@ def launch(
     if config is not None:
         kernel[grid](*args, **flags, **config.all_kwargs())
         return
-    key = (kernel.fn.__name__, gpu_arch(device), elem_bytes)
+    key = (kernel.fn.__name__, gpu_arch(device), kind)
     if key not in _AUTOTUNED:
         _AUTOTUNED[key] = triton.autotune(
             configs=configs[key[1:]], key=tune_key,
@@ -122,7 +122,18 @@ def launch(
     _AUTOTUNED[key][grid](*args, **flags)
 
 
-_AUTOTUNED: dict[tuple[str, str, int], triton.runtime.Autotuner] = {}
+_AUTOTUNED: dict[tuple[str, str, str], triton.runtime.Autotuner] = {}
+
+
+def config_kind(dtype: torch.dtype, input_precision: str) -> str:
+    """Which config list serves these inputs: ``"16bit"``, ``"tf32"`` or ``"ieee"``.
+
+    fp16 and bf16 tiles have the same size and run on tensor cores. fp32 tiles are twice the
+    bytes; with "tf32" they still run on tensor cores, with "ieee" on the FMA units, which
+    need many more registers per tile (the operands are unpacked into registers), so they
+    get lists of their own.
+    """
+    return "16bit" if dtype != torch.float32 else input_precision
 
 
 def check_precision(op: str, input_precision: str) -> str:
