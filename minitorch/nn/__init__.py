@@ -1,5 +1,12 @@
 """minitorch.nn: modules, layers, losses, init and functional forms. PyTorch equivalent: torch.nn."""
 
+from minitorch.nn import functional, init
+from minitorch.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minitorch.nn.containers import ModuleDict, ModuleList, Sequential
+from minitorch.nn.dropout import Dropout
+from minitorch.nn.flatten import Flatten
+from minitorch.nn.linear import Identity, Linear
 from minitorch.nn.module import Module
+from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
+from minitorch.nn.sparse import Embedding
