@@ -9,4 +9,5 @@ from minitorch.nn.linear import Identity, Linear
 from minitorch.nn.module import Module
 from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
+from minitorch.nn.rnn import GRU, LSTM, RNN
 from minitorch.nn.sparse import Embedding
