@@ -71,7 +71,7 @@ op_case("maximum_ties", mt.maximum, torch.maximum, [fixed([1.0, 2.0, 3.0]), fixe
 op_case("minimum_broadcast", mt.minimum, torch.minimum, [randn(3, 4), randn(4)])
 op_case("where", lambda c, a, b: mt.where(c, a, b), lambda c, a, b: torch.where(c, a, b),
         [booleans(3, 4), randn(3, 4), randn(4)])
-op_case("masked_fill", lambda a, m: a.masked_fill(m, -1e9), lambda a, m: a.masked_fill(m, -1e9),
+op_case("masked_fill", lambda a, m: a.masked_fill(m, -2.5), lambda a, m: a.masked_fill(m, -2.5),
         [randn(2, 3, 4), booleans(3, 4)])
 
 # -- reductions ----------------------------------------------------------------------------------

@@ -142,9 +142,8 @@ class Pow(BroadcastingOp):
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)
         if self.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.log(a)
-            d_exponent = np.where((a == 0) & (b >= 0), 0, out * log_a)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log(0) is masked below
+                d_exponent = np.where((a == 0) & (b >= 0), 0, out * np.log(a))
             grad_b = unbroadcast(grad * d_exponent, b.shape)
         return grad_a, grad_b
 

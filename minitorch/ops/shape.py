@@ -84,6 +84,9 @@ class GetItem(Function):
     An integer array may pick the same element twice (`x[[0, 0]]`): that element was used
     twice, so its gradient is the sum of both. Plain assignment `dx[index] = g` would keep only
     one of them, so integer-array indices scatter with `np.add.at`, which accumulates.
+
+    One corner follows NumPy rather than torch: an int next to an integer array (x[0, :, [1, 2]])
+    counts as one more advanced index in NumPy, so the result's dims come out in another order.
     torch.Tensor.__getitem__
     """
 

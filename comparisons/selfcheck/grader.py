@@ -1,0 +1,243 @@
+"""Grade a learner's function: run it on every case, compare with PyTorch, explain failures.
+
+For each case the grader computes the expected output (PyTorch), gets the learner's output
+(from a worker process with a time limit, or in-process for the library's own reference), and
+compares them element by element with `np.allclose`. The first failing case is reported with
+its label, the input shapes, the first mismatching index, the expected and actual values, and,
+when the learner's output equals the wrong answer of a known classic mistake, that mistake's
+hint.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from comparisons.selfcheck import worker
+from comparisons.selfcheck.exercise import Case, Exercise
+
+DEFAULT_TIME_LIMIT = 10.0
+
+
+@dataclass
+class Report:
+    """The verdict on one exercise. `status` is "done", "failing" or "todo" (still a stub)."""
+
+    exercise: str
+    status: str
+    cases_passed: int = 0
+    cases_total: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "done"
+
+    def text(self) -> str:
+        head = {"done": "PASS", "failing": "FAIL", "todo": "TODO"}[self.status]
+        summary = f"{head} {self.exercise}: {self.cases_passed}/{self.cases_total} cases"
+        return "\n".join([summary, *("  " + m.replace("\n", "\n  ") for m in self.messages)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing outputs
+# ---------------------------------------------------------------------------------------------
+
+def describe(value: Any) -> str:
+    """A short description of an argument: an array's shape and dtype, a scalar's value."""
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape} {value.dtype}"
+    if isinstance(value, list | tuple) and len(value) > 4:
+        return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(describe(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    if isinstance(value, dict):
+        return f"dict of {len(value)}"
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an np.ndarray of shape {value.shape}"
+    if isinstance(value, worker.Unsupported):
+        return f"a {value.type_name}"
+    return f"a {type(value).__name__}" if value is not None else "None"
+
+
+def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) -> str | None:
+    """Why `actual` differs from `expected` (None when they agree within tolerance)."""
+    if isinstance(expected, tuple | list):
+        if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+            return f"{name}: expected a {type(expected).__name__} of {len(expected)} values, got {_kind(actual)}" + (
+                f" of {len(actual)}" if isinstance(actual, tuple | list) else "")
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            reason = mismatch(e, a, f"{name}[{i}]", atol, rtol)
+            if reason:
+                return reason
+        return None
+    if isinstance(expected, str):
+        return None if actual == expected else f"{name}: expected {expected!r}, got {actual!r}"
+    if isinstance(actual, bool) or not isinstance(actual, np.ndarray | int | float | np.generic):
+        return f"{name}: expected {_kind(np.asarray(expected))}, got {_kind(actual)}"
+    e, a = np.asarray(expected), np.asarray(actual)
+    if a.dtype.kind not in "biuf":
+        return f"{name}: expected numbers, got an array of dtype {a.dtype}"
+    if a.shape != e.shape:
+        return f"{name}: expected shape {e.shape}, got shape {a.shape}"
+    if e.dtype.kind in "biu" and a.dtype.kind == "f":
+        return f"{name}: expected integers (dtype {e.dtype}), got floats (dtype {a.dtype})"
+    e64, a64 = e.astype(np.float64), a.astype(np.float64)
+    bad = ~np.isclose(a64, e64, atol=atol, rtol=rtol, equal_nan=True)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f" at index {index}" if index else ""
+    nonfinite = " (your output has NaN/inf where the answer is finite)" if (
+        ~np.isfinite(a64) & np.isfinite(e64)).any() else ""
+    return (f"{name}{where}: expected {e64[index]:.8g}, got {a64[index]:.8g}; "
+            f"{int(bad.sum())} of {bad.size} values differ{nonfinite}")
+
+
+def classic_hint(exercise: Exercise, case: Case, expected: Any, actual: Any) -> str | None:
+    """The hint of the first classic mistake whose wrong answer the learner's output matches."""
+    for classic in exercise.classics:
+        try:
+            wrong = classic.wrong(*copy.deepcopy(case.args))
+        except Exception:  # noqa: BLE001 (a classic may not apply to every case, e.g. a shape error)
+            continue
+        tolerances = (exercise.atol, exercise.rtol)
+        if mismatch(wrong, expected, "", *tolerances) and not mismatch(wrong, actual, "", *tolerances):
+            return classic.hint
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the learner's function
+# ---------------------------------------------------------------------------------------------
+
+Outcome = dict[str, Any]  # {"value": v} | {"raised": traceback} | {"not_implemented": True}
+
+
+def run_in_process(fn: Callable[..., Any], cases: list[Case]) -> list[Outcome]:
+    """Call `fn` here (for the library's reference, which is trusted and fast)."""
+    return [{"value": fn(*copy.deepcopy(case.args))} for case in cases]
+
+
+def run_in_worker(path: Path, function: str, cases: list[Case], time_limit: float) -> list[Outcome] | str:
+    """Run the learner's file in a worker process; a string is a whole-file failure message."""
+    with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
+        job = Path(tmp)
+        worker.save(job / "inputs", [case.args for case in cases])
+        command = [sys.executable, worker.__file__, str(path), function, str(job)]
+        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit,
+                                  env={**_base_env(), **env})
+        except subprocess.TimeoutExpired:
+            progress = job / "progress"
+            index = int(progress.read_text()) if progress.exists() else 0
+            return (f"time limit: your function did not return within {time_limit:g} s on case "
+                    f"'{cases[index].label}' ({_shapes(cases[index])}). Is there an infinite loop, "
+                    f"or a Python loop over every element of a large array?")
+        if not (job / "outputs.json").exists():
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            return f"your code stopped the checker's worker process (exit code {done.returncode}).\n{tail}"
+        result = worker.load(job / "outputs")
+    return result.get("error") or result["results"]
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}
+
+
+def _shapes(case: Case) -> str:
+    return ", ".join(describe(a) for a in case.args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading
+# ---------------------------------------------------------------------------------------------
+
+def expected_output(exercise: Exercise, case: Case) -> Any:
+    return case.expected if case.expected is not None else exercise.expected(*copy.deepcopy(case.args))
+
+
+def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) -> Report:
+    """Compare the outcomes with PyTorch's answers, case by case; report the first failure."""
+    report = Report(exercise.name, "failing", cases_total=len(cases))
+    if isinstance(outcomes, str):
+        report.messages.append(outcomes)
+        return report
+    if all(o.get("not_implemented") for o in outcomes):
+        report.status = "todo"
+        report.messages.append("not implemented yet: replace `raise NotImplementedError` with your code.")
+        return report
+    for case, outcome in zip(cases, outcomes, strict=True):
+        reason = _case_failure(exercise, case, outcome)
+        if reason is None:
+            report.cases_passed += 1
+        elif not report.messages:
+            report.messages.append(f"case '{case.label}' (inputs: {_shapes(case)}):\n{reason}")
+    if report.cases_passed == len(cases):
+        report.status = "done"
+    return report
+
+
+def _case_failure(exercise: Exercise, case: Case, outcome: Outcome) -> str | None:
+    if outcome.get("not_implemented"):
+        return "raised NotImplementedError"
+    if "raised" in outcome:
+        return "your function raised an exception:\n" + outcome["raised"]
+    actual = outcome["value"]
+    if exercise.validate is not None:
+        reason = exercise.validate(case, actual)
+    else:
+        expected = expected_output(exercise, case)
+        reason = mismatch(expected, actual, "output", exercise.atol, exercise.rtol)
+        if reason:
+            reason = _rename(reason, exercise)
+    if reason is None:
+        return None
+    hint = classic_hint(exercise, case, _reference_answer(exercise, case), actual)
+    return reason + (f"\nHint: {hint}" if hint else "")
+
+
+def _reference_answer(exercise: Exercise, case: Case) -> Any:
+    """What classics are compared against: PyTorch's answer, or (for validated exercises,
+    where several answers are right) the reference's."""
+    if exercise.validate is None:
+        return expected_output(exercise, case)
+    return exercise.reference(*copy.deepcopy(case.args))
+
+
+def _rename(reason: str, exercise: Exercise) -> str:
+    """`output[1]` becomes the output's name (`dw`) when the exercise returns several."""
+    if len(exercise.outputs) == 1:
+        return exercise.outputs[0] + reason.removeprefix("output")
+    for i, name in enumerate(exercise.outputs):
+        if reason.startswith(f"output[{i}]"):
+            return name + reason.removeprefix(f"output[{i}]")
+    return reason
+
+
+def check_reference(exercise: Exercise) -> Report:
+    """Grade the library's own solution (in-process)."""
+    cases = exercise.make_cases(np.random.default_rng(exercise.seed))
+    return grade(exercise, run_in_process(exercise.reference, cases), cases)
+
+
+def check_file(exercise: Exercise, path: Path, time_limit: float = DEFAULT_TIME_LIMIT) -> Report:
+    """Grade the learner's file, running it in a worker process with a time limit."""
+    cases = exercise.make_cases(np.random.default_rng(exercise.seed))
+    return grade(exercise, run_in_worker(path.resolve(), exercise.name, cases, time_limit), cases)
