@@ -20,6 +20,7 @@ import torch
 import minitorch as mt
 import minitorch.optim
 from comparisons.registry import Case, Check, Outcome, register
+from minitorch.nn import Parameter
 
 SHAPES = [(3, 4), (4,), (2, 3)]
 TORCH_ONLY_OPTIONS = ("foreach", "fused", "differentiable", "capturable")
@@ -28,9 +29,9 @@ Factory = Callable[[Any, list[Any]], Any]
 
 
 def twin_parameters(rng: np.random.Generator, shapes: list[tuple[int, ...]],
-                    dtype: str) -> tuple[list[mt.nn.Parameter], list[torch.nn.Parameter]]:
+                    dtype: str) -> tuple[list[Parameter], list[torch.nn.Parameter]]:
     arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
-    return ([mt.nn.Parameter(a.copy()) for a in arrays],
+    return ([Parameter(a.copy()) for a in arrays],
             [torch.nn.Parameter(torch.from_numpy(a.copy())) for a in arrays])
 
 
@@ -170,7 +171,8 @@ optimizer_case("rmsprop_float32", lambda o, p: o.RMSprop(p, lr=0.01, momentum=0.
 # -- Adagrad ---------------------------------------------------------------------------------------
 optimizer_case("adagrad", lambda o, p: o.Adagrad(p, lr=0.1))
 optimizer_case("adagrad_lr_decay", lambda o, p: o.Adagrad(p, lr=0.1, lr_decay=0.1))
-optimizer_case("adagrad_initial_accumulator", lambda o, p: o.Adagrad(p, lr=0.1, initial_accumulator_value=0.5))
+optimizer_case("adagrad_initial_accumulator", lambda o, p: o.Adagrad(
+    p, lr=0.1, initial_accumulator_value=0.5))
 optimizer_case("adagrad_weight_decay_eps", lambda o, p: o.Adagrad(
     p, lr=0.1, weight_decay=0.1, eps=1e-3, maximize=True))
 optimizer_case("adagrad_param_groups", lambda o, p: o.Adagrad(
