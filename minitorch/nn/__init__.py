@@ -6,6 +6,7 @@ from minitorch.nn.containers import ModuleDict, ModuleList, Sequential
 from minitorch.nn.dropout import Dropout
 from minitorch.nn.flatten import Flatten
 from minitorch.nn.linear import Identity, Linear
+from minitorch.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from minitorch.nn.module import Module
 from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter

@@ -3,7 +3,7 @@
 A module (`nn.Conv2d`) owns its parameters and calls the function here (`conv2d`) with them.
 The ops whose backward is fused (conv, pooling, norms, embedding, the losses) live in
 `minitorch/ops/`; this file gathers them under torch's names and adds the few that are
-compositions of existing ops (linear, dropout, mse_loss, l1_loss).
+compositions of existing ops (linear, dropout).
 PyTorch equivalent: `torch.nn.functional`.
 """
 
@@ -16,6 +16,14 @@ import numpy as np
 from minitorch.ops.activation import gelu, leaky_relu, silu
 from minitorch.ops.elementwise import relu, sigmoid, tanh
 from minitorch.ops.embedding import embedding
+from minitorch.ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from minitorch.ops.normalization import batch_norm, layer_norm
 from minitorch.ops.reductions import log_softmax as _log_softmax
 from minitorch.ops.reductions import softmax as _softmax
@@ -24,8 +32,9 @@ from minitorch.random import default_generator
 from minitorch.tensor import Tensor
 
 __all__ = [
-    "batch_norm", "dropout", "embedding", "gelu", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "pad", "relu", "sigmoid", "silu", "softmax", "tanh",
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+    "dropout", "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "silu", "softmax", "tanh",
 ]
 
 

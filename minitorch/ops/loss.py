@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from minitorch.autograd import Function
+from minitorch.ops.elementwise import stable_sigmoid
 from minitorch.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -52,9 +53,8 @@ def _unreduce(grad: np.ndarray, reduction: str, divisor: float | np.ndarray,
     """dL/d(per-element loss) from dL/d(reduced loss) (the backward half of `_reduce`)."""
     if reduction == "none":
         return grad
-    if reduction == "mean":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad = (grad / divisor).astype(grad.dtype)
+    if reduction == "mean":  # every sample ignored: torch's gradient is 0, not nan
+        grad = (grad / divisor).astype(grad.dtype) if divisor else np.zeros_like(grad)
     return np.broadcast_to(grad, shape)
 
 
@@ -169,7 +169,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, y, w, extra, softplus_neg = self.saved_tensors
         g = _unreduce(grad, self.reduction, x.size, x.shape) * w
-        sigmoid_neg = np.exp(-softplus_neg)  # sigmoid(-x) = 1 / (1 + e^x) = e^-softplus(x)... of -x
+        sigmoid_neg = stable_sigmoid(-x)
         dx = g * ((1 - y) - (1 + extra * y) * sigmoid_neg) if self.needs_input_grad[0] else None
         dy = g * (-x + extra * softplus_neg) if self.needs_input_grad[1] else None
         return dx, dy
@@ -189,6 +189,7 @@ def _class_input(op: str, input: Tensor, target: Tensor, weight: Tensor | None, 
         input, t = input.reshape(1, -1), t.reshape((1,) + t.shape)
     classes = input.shape[1]
     if t.dtype.kind == "f":
+        t = t.astype(input.dtype, copy=False)
         if t.shape != input.shape:
             raise ValueError(
                 f"{op}: probability targets must have the input's shape, got input {input.shape} and "
@@ -206,7 +207,9 @@ def _class_input(op: str, input: Tensor, target: Tensor, weight: Tensor | None, 
     else:
         raise TypeError(f"{op}: target must hold class indices (int) or probabilities (float), got {t.dtype}")
     if weight is not None and weight.shape != (classes,):
-        raise RuntimeError(f"{op}: weight should have shape ({classes},) for {classes} classes, got {weight.shape}")
+        raise RuntimeError(
+            f"{op}: weight should have shape ({classes},) for {classes} classes, got {weight.shape}"
+        )
     return input, t, None if weight is None else weight.data
 
 
