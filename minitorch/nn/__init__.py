@@ -1,6 +1,6 @@
 """minitorch.nn: modules, layers, losses, init and functional forms. PyTorch equivalent: torch.nn."""
 
-from minitorch.nn import functional, init
+from minitorch.nn import functional, init, utils
 from minitorch.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minitorch.nn.containers import ModuleDict, ModuleList, Sequential
 from minitorch.nn.dropout import Dropout
