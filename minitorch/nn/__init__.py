@@ -2,6 +2,7 @@
 
 from minitorch.nn import functional, init, utils
 from minitorch.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from minitorch.nn.attention import MultiheadAttention
 from minitorch.nn.containers import ModuleDict, ModuleList, Sequential
 from minitorch.nn.dropout import Dropout
 from minitorch.nn.flatten import Flatten
@@ -12,3 +13,4 @@ from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
 from minitorch.nn.rnn import GRU, LSTM, RNN
 from minitorch.nn.sparse import Embedding
+from minitorch.nn.transformer import TransformerEncoder, TransformerEncoderLayer

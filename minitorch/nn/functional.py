@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from minitorch.nn.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from minitorch.ops.activation import gelu, leaky_relu, silu
 from minitorch.ops.elementwise import relu, sigmoid, tanh
 from minitorch.ops.embedding import embedding
