@@ -74,6 +74,7 @@ from minitorch.ops.shape import (
     unsqueeze,
 )
 from minitorch.random import manual_seed
+from minitorch.serialization import load, save
 from minitorch.tensor import Tensor
 
 float16 = np.dtype(np.float16)
