@@ -11,6 +11,7 @@ hint.
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 import tempfile
@@ -41,10 +42,14 @@ class Report:
     def passed(self) -> bool:
         return self.status == "done"
 
-    def text(self) -> str:
+    def text(self, shown: int = 3) -> str:
+        """The verdict line, then the first `shown` failure messages (indented)."""
         head = {"done": "PASS", "failing": "FAIL", "todo": "TODO"}[self.status]
-        summary = f"{head} {self.exercise}: {self.cases_passed}/{self.cases_total} cases"
-        return "\n".join([summary, *("  " + m.replace("\n", "\n  ") for m in self.messages)])
+        lines = [f"{head} {self.exercise}: {self.cases_passed}/{self.cases_total} cases passed"]
+        lines += ["  " + m.replace("\n", "\n  ") for m in self.messages[:shown]]
+        if len(self.messages) > shown:
+            lines.append(f"  ... and {len(self.messages) - shown} more failing cases")
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,8 +82,9 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
     """Why `actual` differs from `expected` (None when they agree within tolerance)."""
     if isinstance(expected, tuple | list):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
-            return f"{name}: expected a {type(expected).__name__} of {len(expected)} values, got {_kind(actual)}" + (
-                f" of {len(actual)}" if isinstance(actual, tuple | list) else "")
+            count = f" of {len(actual)}" if isinstance(actual, tuple | list) else ""
+            return (f"{name}: expected a {type(expected).__name__} of {len(expected)} values, "
+                    f"got {_kind(actual)}{count}")
         for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             reason = mismatch(e, a, f"{name}[{i}]", atol, rtol)
             if reason:
@@ -108,16 +114,25 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
 
 
 def classic_hint(exercise: Exercise, case: Case, expected: Any, actual: Any) -> str | None:
-    """The hint of the first classic mistake whose wrong answer the learner's output matches."""
+    """The hint of the first classic mistake whose wrong answer the learner's output matches
+    (a classic counts on a case only where its answer really is wrong)."""
+    tolerances = (exercise.atol, exercise.rtol)
     for classic in exercise.classics:
         try:
             wrong = classic.wrong(*copy.deepcopy(case.args))
         except Exception:  # noqa: BLE001 (a classic may not apply to every case, e.g. a shape error)
             continue
-        tolerances = (exercise.atol, exercise.rtol)
-        if mismatch(wrong, expected, "", *tolerances) and not mismatch(wrong, actual, "", *tolerances):
+        if _verdict(exercise, case, expected, wrong) and not mismatch(wrong, actual, "", *tolerances):
             return classic.hint
     return None
+
+
+def _verdict(exercise: Exercise, case: Case, expected: Any, actual: Any) -> str | None:
+    """Why `actual` is not a right answer for `case` (None when it is)."""
+    if exercise.validate is not None:
+        return exercise.validate(case, actual)
+    reason = mismatch(expected, actual, "output", exercise.atol, exercise.rtol)
+    return _rename(reason, exercise) if reason else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,8 +171,6 @@ def run_in_worker(path: Path, function: str, cases: list[Case], time_limit: floa
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}
 
 
@@ -187,7 +200,7 @@ def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) 
         reason = _case_failure(exercise, case, outcome)
         if reason is None:
             report.cases_passed += 1
-        elif not report.messages:
+        else:
             report.messages.append(f"case '{case.label}' (inputs: {_shapes(case)}):\n{reason}")
     if report.cases_passed == len(cases):
         report.status = "done"
@@ -195,30 +208,16 @@ def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) 
 
 
 def _case_failure(exercise: Exercise, case: Case, outcome: Outcome) -> str | None:
+    expected = None if exercise.validate else expected_output(exercise, case)
     if outcome.get("not_implemented"):
         return "raised NotImplementedError"
     if "raised" in outcome:
         return "your function raised an exception:\n" + outcome["raised"]
-    actual = outcome["value"]
-    if exercise.validate is not None:
-        reason = exercise.validate(case, actual)
-    else:
-        expected = expected_output(exercise, case)
-        reason = mismatch(expected, actual, "output", exercise.atol, exercise.rtol)
-        if reason:
-            reason = _rename(reason, exercise)
+    reason = _verdict(exercise, case, expected, outcome["value"])
     if reason is None:
         return None
-    hint = classic_hint(exercise, case, _reference_answer(exercise, case), actual)
+    hint = classic_hint(exercise, case, expected, outcome["value"])
     return reason + (f"\nHint: {hint}" if hint else "")
-
-
-def _reference_answer(exercise: Exercise, case: Case) -> Any:
-    """What classics are compared against: PyTorch's answer, or (for validated exercises,
-    where several answers are right) the reference's."""
-    if exercise.validate is None:
-        return expected_output(exercise, case)
-    return exercise.reference(*copy.deepcopy(case.args))
 
 
 def _rename(reason: str, exercise: Exercise) -> str:

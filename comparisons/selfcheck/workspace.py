@@ -1,0 +1,102 @@
+"""The learner's workspace: stubs to start from, and the record of what passed.
+
+The workspace is a folder outside the package (default ./workspace/selfcheck, or the
+MINITORCH_WORKSPACE environment variable, or --workspace). `start NAME` writes NAME.py there
+with the signature, the docstring and `raise NotImplementedError`, and never overwrites a file
+that exists. Each `check` records its verdict and a hash of the checked file in
+.selfcheck-progress.json, so `progress` can tell done, failing, changed since the last check,
+and not started, without running anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+from comparisons.selfcheck.exercise import CHAPTERS, DIFFICULTY, Exercise
+
+DEFAULT_WORKSPACE = Path("workspace") / "selfcheck"
+PROGRESS_FILE = ".selfcheck-progress.json"
+
+
+def workspace_dir(override: str | Path | None = None) -> Path:
+    """--workspace, else $MINITORCH_WORKSPACE, else ./workspace/selfcheck."""
+    chosen = override or os.environ.get("MINITORCH_WORKSPACE") or DEFAULT_WORKSPACE
+    return Path(chosen)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp",
+                                     encoding="utf-8") as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
+def stub_text(exercise: Exercise) -> str:
+    """The file a learner starts from: header, imports, signature, docstring, NotImplementedError."""
+    chapter, chapter_zh = CHAPTERS[exercise.chapter]
+    doc = textwrap.indent(exercise.doc.rstrip() + "\n", "    ")
+    return (
+        f'"""Self-check: {exercise.title} / {exercise.title_zh}\n\n'
+        f"Chapter: {chapter} ({chapter_zh}). Difficulty: {DIFFICULTY[exercise.difficulty]}.\n"
+        f"Check it with:  python -m comparisons.selfcheck check {exercise.name}\n"
+        f'"""\n\n'
+        f"import numpy as np\n\n\n"
+        f"def {exercise.signature}:\n"
+        f'    """{doc.lstrip()}    """\n'
+        f"    raise NotImplementedError\n"
+    )
+
+
+def learner_file(workspace: Path, exercise: Exercise) -> Path:
+    return workspace / f"{exercise.name}.py"
+
+
+def start(workspace: Path, exercise: Exercise) -> tuple[Path, bool]:
+    """Write the stub unless the file exists; returns (path, whether it was written)."""
+    path = learner_file(workspace, exercise)
+    if path.exists():
+        return path, False
+    write_atomically(path, stub_text(exercise))
+    return path, True
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_progress(workspace: Path) -> dict[str, dict[str, str]]:
+    path = workspace / PROGRESS_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, OSError):
+        return {}  # a damaged record only loses the history, never the learner's code
+
+
+def record(workspace: Path, name: str, status: str, checked: Path) -> None:
+    """Remember the verdict of a check and the hash of the file it checked."""
+    progress = load_progress(workspace)
+    progress[name] = {"status": status, "sha256": file_hash(checked),
+                      "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_atomically(workspace / PROGRESS_FILE, json.dumps(progress, indent=1, sort_keys=True) + "\n")
+
+
+def status_of(workspace: Path, exercise: Exercise, progress: dict[str, dict[str, str]]) -> str:
+    """done / failing / not started / changed (edited since its last check) / unchecked."""
+    path = learner_file(workspace, exercise)
+    if not path.exists():
+        return "not started"
+    entry = progress.get(exercise.name)
+    if entry is None:
+        return "unchecked"
+    if entry["sha256"] != file_hash(path):
+        return "changed"
+    return {"done": "done", "failing": "failing"}.get(entry["status"], "not started")
