@@ -50,7 +50,8 @@ class TorchEngine(Engine):
     name = "torch"
 
     def to_numpy(self, t: torch.Tensor) -> np.ndarray:
-        return t.detach().float().cpu().numpy()
+        t = t.detach()
+        return (t.float() if t.dtype in (torch.float16, torch.bfloat16) else t).cpu().numpy()
 
     def tensor_like_params(self, model: Any, array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
         p = next(model.parameters(), None)

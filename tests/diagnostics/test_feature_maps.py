@@ -1,0 +1,54 @@
+"""Feature maps: the values a forward hook keeps are the layer's outputs, and nothing stays hooked."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from diagnostics_models import images, mini_grid_net, torch_grid_net
+
+import minitorch
+from projects.diagnostics.feature_maps import feature_maps, save_feature_maps
+from projects.diagnostics.hooks import last_spatial_layer, output_shapes, spatial_children
+from projects.mnist.models import cnn
+
+
+def test_values_equal_running_the_model_up_to_the_layer() -> None:
+    torch.manual_seed(0)
+    model = cnn(width=4).train()
+    x = torch.randn(3, 1, 28, 28)
+    maps = feature_maps(model, x, ["0", "2", "4"])
+    model.eval()
+    with torch.no_grad():
+        for name, depth in (("0", 1), ("2", 3), ("4", 5)):
+            np.testing.assert_array_equal(maps[name], model[:depth](x).numpy())
+    assert maps["4"].shape == (3, 8, 14, 14)
+
+
+def test_minitorch_maps_equal_torch_maps() -> None:
+    torch_model = torch_grid_net()
+    x = images()
+    ours = feature_maps(mini_grid_net(torch_model), minitorch.Tensor(x), ["2", "3"])
+    theirs = feature_maps(torch_model, torch.from_numpy(x), ["2", "3"])
+    for name in ("2", "3"):
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-12, atol=1e-14)
+    assert (ours["3"] >= 0).all() and (ours["2"] < 0).any()
+
+
+def test_hooks_removed_and_mode_restored(tmp_path) -> None:
+    torch.manual_seed(0)
+    model = cnn(width=4).train()
+    x = torch.randn(2, 1, 28, 28)
+    paths = save_feature_maps(model, x, ["0", "5"], tmp_path)
+    assert [p.name for p in paths] == [f"feature_maps_{n}_{i}.png" for n in ("0", "5") for i in (0, 1)]
+    assert all(not m._forward_hooks for m in model.modules())
+    assert all(m.training for m in model.modules())
+
+
+def test_default_layers_for_the_mnist_cnn() -> None:
+    model = cnn(width=4)
+    x = torch.randn(1, 1, 28, 28)
+    shapes = dict(output_shapes(model, x))
+    assert shapes["5"] == (1, 8, 7, 7) and shapes["0.0"] == (1, 4, 28, 28) and shapes[""] == (1, 10)
+    assert last_spatial_layer(model, x) == "5"  # the 7x7 map before the classifier
+    assert spatial_children(model, x) == ["0", "2", "5"]  # first, middle, last of children 0..5
+    assert all(not m._forward_hooks for m in model.modules())
