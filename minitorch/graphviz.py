@@ -30,11 +30,13 @@ class GraphvizNotFound(RuntimeError):
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string literal: backslashes and quotes escaped, line breaks as DOT's \\n."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def _shape(t: Tensor | None) -> str:
-    return "?" if t is None else "(" + ", ".join(str(n) for n in t.shape) + ")"
+    return "?" if t is None else str(tuple(t.shape))
 
 
 def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None,
@@ -58,7 +60,7 @@ def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | Iterable[tuple[str, Te
             return key
         seen.add(id(t))
         if t.requires_grad:
-            label = f"{names.get(id(t), 'leaf')}\\n{_shape(t)}"
+            label = f"{names.get(id(t), 'leaf')}\n{_shape(t)}"
             lines.append(f'  {key} [label={_quote(label)}, shape=box, style=filled, fillcolor="#cde8ff"];')
         else:
             lines.append(f'  {key} [label={_quote(_shape(t))}, shape=box, style=filled, '
@@ -76,7 +78,7 @@ def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | Iterable[tuple[str, Te
         fn = stack.pop()
         output = fn._output() if fn._output is not None else None
         key = node_id(fn)
-        label = f"{fn.name}\\n{_shape(output)}"
+        label = f"{fn.name}\n{_shape(output)}"
         style = ', style=filled, fillcolor="#ffe7b3"' if fn is root else ""
         lines.append(f"  {key} [label={_quote(label)}{style}];")
         for t in fn.inputs:
