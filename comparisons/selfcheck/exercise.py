@@ -69,7 +69,7 @@ class Exercise:
     signature: str  # what follows `def ` in the stub, without the colon
     doc: str
     make_cases: Callable[[np.random.Generator], list[Case]]
-    expected: Callable[..., Any] | None  # None where `validate` judges the answer
+    expected: Callable[..., Any] | None  # None where `validate` judges, or every case carries it
     reference: Callable[..., Any]
     outputs: tuple[str, ...] = ("output",)  # names of the returned values, for messages
     classics: tuple[Classic, ...] = ()

@@ -80,6 +80,8 @@ def _kind(value: Any) -> str:
 
 def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) -> str | None:
     """Why `actual` differs from `expected` (None when they agree within tolerance)."""
+    if isinstance(expected, list) and isinstance(actual, np.ndarray) and actual.ndim >= 1:
+        actual = list(actual)  # an array of numbers is as good as a list of them
     if isinstance(expected, tuple | list):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
             count = f" of {len(actual)}" if isinstance(actual, tuple | list) else ""

@@ -1,3 +1,3 @@
 """The exercises, one module per chapter of the curriculum; importing this registers them all."""
 
-from comparisons.selfcheck.exercises import autograd, basics, tensor
+from comparisons.selfcheck.exercises import autograd, basics, cnn, data, modules, resnet_vit, tensor
