@@ -5,12 +5,32 @@ parameter gradient and every buffer; float64 unless the dtype is the point."""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 import torch
 import torch.nn.functional as TF
 
 import minitorch.nn as nn
 import minitorch.nn.functional as F
-from comparisons.builders import fixed, integers, module_case, op_case, randn
+from comparisons.builders import (
+    Input,
+    as_numpy,
+    backward_both,
+    copy_torch_weights,
+    fixed,
+    grad_check,
+    integers,
+    module_case,
+    op_case,
+    output_checks,
+    randn,
+    to_minitorch,
+    to_torch,
+)
+from comparisons.registry import Case, Check, Outcome, register
 
 # -- Linear, Identity, Flatten ----------------------------------------------------------------------
 module_case("Linear", lambda: torch.nn.Linear(5, 3), lambda: nn.Linear(5, 3), [randn(4, 5)])
@@ -82,3 +102,150 @@ module_case("Embedding_negative_padding_idx", lambda: torch.nn.Embedding(8, 3, p
             lambda: nn.Embedding(8, 3, padding_idx=-1), [integers(0, 8, 5, 4)])
 op_case("F.embedding", lambda i, w: F.embedding(i, w, padding_idx=0),
         lambda i, w: TF.embedding(i, w, padding_idx=0), [integers(0, 6, 3, 4), randn(6, 2)], group="layer")
+
+# -- Conv2d ----------------------------------------------------------------------------------------------
+# torch warns that 'same' padding with an even kernel and odd dilation copies the input: expected here
+warnings.filterwarnings("ignore", message="Using padding='same' with even kernel lengths")
+for name, args, kwargs, x in [
+    ("Conv2d", (3, 4, 3), {}, randn(2, 3, 7, 7)),
+    ("Conv2d_stride", (3, 4, 3), dict(stride=2), randn(2, 3, 8, 8)),
+    ("Conv2d_padding", (3, 4, 3), dict(padding=1), randn(2, 3, 6, 6)),
+    ("Conv2d_dilation", (3, 4, 3), dict(dilation=2, padding=2), randn(2, 3, 9, 9)),
+    ("Conv2d_groups", (4, 6, 3), dict(groups=2, padding=1), randn(2, 4, 5, 5)),
+    ("Conv2d_depthwise", (4, 8, 3), dict(groups=4), randn(2, 4, 6, 6)),
+    ("Conv2d_no_bias", (3, 4, 3), dict(bias=False), randn(2, 3, 5, 5)),
+    ("Conv2d_non_square", (3, 5, (2, 4)), dict(stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
+     randn(2, 3, 9, 6)),
+    ("Conv2d_padding_same_even_kernel", (2, 3, (2, 4)), dict(padding="same", dilation=(1, 3)),
+     randn(2, 2, 6, 7)),
+    ("Conv2d_padding_valid_1x1", (3, 4, 1), dict(padding="valid"), randn(2, 3, 4, 4)),
+    ("Conv2d_all_options", (6, 4, 3), dict(stride=2, padding=2, dilation=2, groups=2, bias=False),
+     randn(1, 6, 11, 10)),
+]:
+    module_case(name, lambda a=args, k=kwargs: torch.nn.Conv2d(*a, **k),
+                lambda a=args, k=kwargs: nn.Conv2d(*a, **k), [x])
+module_case("Conv2d_float32", lambda: torch.nn.Conv2d(3, 8, 3, padding=1),
+            lambda: nn.Conv2d(3, 8, 3, padding=1),
+            [randn(2, 3, 8, 8, dtype="float32")], dtype=torch.float32, atol=1e-5, rtol=1e-4)
+op_case("F.conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+        lambda x, w, b: TF.conv2d(x, w, b, stride=2, padding=1),
+        [randn(1, 2, 5, 5), randn(3, 2, 3, 3), randn(3)],
+        group="layer")
+
+
+# -- pooling ---------------------------------------------------------------------------------------------
+def ties(*shape: int) -> Input:
+    """Small integers as floats: most pooling windows hold ties."""
+    return Input(lambda rng: rng.integers(0, 3, shape).astype("float64"), True)
+
+
+for name, make_torch, make_mt, x in [
+    ("MaxPool2d", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2), randn(2, 3, 8, 8)),
+    ("MaxPool2d_ties", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2), ties(2, 3, 6, 6)),
+    ("MaxPool2d_overlapping_ties", lambda: torch.nn.MaxPool2d(3, stride=1), lambda: nn.MaxPool2d(3, stride=1),
+     ties(1, 2, 6, 6)),
+    ("MaxPool2d_stride_padding", lambda: torch.nn.MaxPool2d(3, stride=2, padding=1),
+     lambda: nn.MaxPool2d(3, stride=2, padding=1), randn(2, 3, 7, 8)),
+    ("MaxPool2d_ceil_mode", lambda: torch.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+     lambda: nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), randn(2, 2, 8, 6)),
+    ("MaxPool2d_dilation_non_square", lambda: torch.nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)),
+     lambda: nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)), randn(2, 2, 7, 9)),
+    ("MaxPool2d_odd_input_floor", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2), randn(1, 2, 7, 5)),
+    ("AvgPool2d", lambda: torch.nn.AvgPool2d(2), lambda: nn.AvgPool2d(2), randn(2, 3, 8, 8)),
+    ("AvgPool2d_overlapping_padding", lambda: torch.nn.AvgPool2d(3, stride=2, padding=1),
+     lambda: nn.AvgPool2d(3, stride=2, padding=1), randn(2, 3, 7, 8)),
+    ("AvgPool2d_exclude_pad_ceil",
+     lambda: torch.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+     lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False), randn(2, 2, 8, 6)),
+    ("AvgPool2d_ceil_include_pad", lambda: torch.nn.AvgPool2d(3, 2, 1, ceil_mode=True),
+     lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True), randn(2, 2, 8, 6)),
+    ("AvgPool2d_divisor_override", lambda: torch.nn.AvgPool2d((2, 3), divisor_override=4),
+     lambda: nn.AvgPool2d((2, 3), divisor_override=4), randn(2, 2, 6, 6)),
+    ("AdaptiveAvgPool2d_global", lambda: torch.nn.AdaptiveAvgPool2d(1), lambda: nn.AdaptiveAvgPool2d(1),
+     randn(2, 3, 5, 4)),
+    ("AdaptiveAvgPool2d_uneven", lambda: torch.nn.AdaptiveAvgPool2d((3, 2)),
+     lambda: nn.AdaptiveAvgPool2d((3, 2)), randn(2, 3, 7, 5)),
+    ("AdaptiveAvgPool2d_upsample_none", lambda: torch.nn.AdaptiveAvgPool2d((None, 6)),
+     lambda: nn.AdaptiveAvgPool2d((None, 6)), randn(1, 2, 3, 4)),
+    ("AdaptiveAvgPool2d_unbatched", lambda: torch.nn.AdaptiveAvgPool2d(2), lambda: nn.AdaptiveAvgPool2d(2),
+     randn(3, 5, 5)),
+]:
+    module_case(name, make_torch, make_mt, [x])
+module_case("MaxPool2d_float32", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2),
+            [randn(2, 3, 8, 8, dtype="float32")], dtype=torch.float32)
+module_case("AvgPool2d_float32", lambda: torch.nn.AvgPool2d(3, 2, 1), lambda: nn.AvgPool2d(3, 2, 1),
+            [randn(2, 3, 8, 8, dtype="float32")], dtype=torch.float32, atol=1e-6, rtol=1e-6)
+op_case("F.max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: TF.max_pool2d(x, 3, 2, 1),
+        [randn(1, 2, 6, 6)], group="layer")
+op_case("F.avg_pool2d", lambda x: F.avg_pool2d(x, 2, 1), lambda x: TF.avg_pool2d(x, 2, 1),
+        [randn(1, 2, 4, 5)],
+        group="layer")
+op_case("F.adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+        lambda x: TF.adaptive_avg_pool2d(x, (2, 3)), [randn(1, 2, 5, 7)], group="layer")
+
+
+# -- BatchNorm -------------------------------------------------------------------------------------------
+def batchnorm_case(name: str, torch_factory: Callable[[], torch.nn.Module], mt_factory: Callable[[], Any],
+                   shape: tuple[int, ...], steps: int = 3, dtype: torch.dtype = torch.float64,
+                   atol: float = 1e-10, rtol: float = 1e-7) -> None:
+    """Train both layers for `steps` batches (outputs, input and parameter gradients compared at
+    each step), compare the running statistics and num_batches_tracked, then switch both to eval
+    mode and compare the output and gradients on a new batch."""
+    np_dtype = np.dtype(str(dtype).removeprefix("torch."))
+
+    def step(label: str, torch_bn: torch.nn.Module, mt_bn: Any, rng: np.random.Generator) -> list[Check]:
+        x = (rng.standard_normal(shape) * 2 + 1).astype(np_dtype)
+        mx, tx = to_minitorch(x, True), to_torch(x, True)
+        my, ty = mt_bn(mx), torch_bn(tx)
+        checks = output_checks([my], [ty], atol, rtol)
+        checks[0].label = f"{label} output"
+        torch_bn.zero_grad()  # fresh gradients each step (torch would accumulate in place into the
+        mt_bn.zero_grad()  # arrays that the earlier checks hold)
+        backward_both([my], [ty], rng)
+        checks.append(grad_check(f"{label} input", mx, tx, atol * 10, rtol * 10))
+        mt_params = dict(mt_bn.named_parameters())
+        checks += [grad_check(f"{label} {n}", mt_params[n], p, atol * 10, rtol * 10)
+                   for n, p in torch_bn.named_parameters()]
+        return checks
+
+    def run(rng: np.random.Generator) -> Outcome:
+        torch.manual_seed(int(rng.integers(2**31)))
+        torch_bn, mt_bn = torch_factory().to(dtype), mt_factory().to(np_dtype)
+        if torch_bn.affine:  # start away from the trivial (1, 0) so the affine part is tested
+            with torch.no_grad():
+                torch_bn.weight.uniform_(0.5, 1.5)
+                torch_bn.bias.normal_()
+        copy_torch_weights(torch_bn, mt_bn)
+        checks = []
+        for i in range(steps):
+            checks += step(f"train step {i}", torch_bn, mt_bn, rng)
+        mt_buffers = dict(mt_bn.named_buffers())
+        checks += [Check(f"buffer {n}", "state", as_numpy(mt_buffers[n]), as_numpy(b), atol, rtol)
+                   for n, b in torch_bn.named_buffers()]
+        torch_bn.eval()
+        mt_bn.eval()
+        checks += step("eval", torch_bn, mt_bn, rng)
+        return Outcome(checks)
+
+    register(Case(name, "layer", run))
+
+
+batchnorm_case("BatchNorm1d_steps_eval", lambda: torch.nn.BatchNorm1d(4), lambda: nn.BatchNorm1d(4), (8, 4))
+batchnorm_case("BatchNorm1d_3d_steps_eval", lambda: torch.nn.BatchNorm1d(3, momentum=0.3),
+               lambda: nn.BatchNorm1d(3, momentum=0.3), (4, 3, 5))
+batchnorm_case("BatchNorm2d_steps_eval", lambda: torch.nn.BatchNorm2d(3), lambda: nn.BatchNorm2d(3),
+               (4, 3, 5, 5))
+batchnorm_case("BatchNorm2d_momentum_none", lambda: torch.nn.BatchNorm2d(3, momentum=None),
+               lambda: nn.BatchNorm2d(3, momentum=None), (2, 3, 4, 4), steps=4)
+batchnorm_case("BatchNorm2d_no_affine_eps", lambda: torch.nn.BatchNorm2d(3, eps=1e-2, affine=False),
+               lambda: nn.BatchNorm2d(3, eps=1e-2, affine=False), (2, 3, 4, 4))
+batchnorm_case("BatchNorm2d_no_running_stats", lambda: torch.nn.BatchNorm2d(3, track_running_stats=False),
+               lambda: nn.BatchNorm2d(3, track_running_stats=False), (2, 3, 4, 4))
+batchnorm_case("BatchNorm2d_float32", lambda: torch.nn.BatchNorm2d(4), lambda: nn.BatchNorm2d(4),
+               (4, 4, 6, 6),
+               dtype=torch.float32, atol=1e-5, rtol=1e-4)
+module_case("BatchNorm2d_train_step", lambda: torch.nn.BatchNorm2d(3), lambda: nn.BatchNorm2d(3),
+            [randn(2, 3, 4, 4)])
+op_case("F.batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
+        [randn(4, 3, 2), randn(3), randn(3)], group="layer")

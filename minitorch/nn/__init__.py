@@ -3,7 +3,9 @@
 from minitorch.nn import functional, init, utils
 from minitorch.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minitorch.nn.attention import MultiheadAttention
+from minitorch.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from minitorch.nn.containers import ModuleDict, ModuleList, Sequential
+from minitorch.nn.conv import Conv2d
 from minitorch.nn.dropout import Dropout
 from minitorch.nn.flatten import Flatten
 from minitorch.nn.linear import Identity, Linear
@@ -11,6 +13,7 @@ from minitorch.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Lo
 from minitorch.nn.module import Module
 from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
+from minitorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minitorch.nn.rnn import GRU, LSTM, RNN
 from minitorch.nn.sparse import Embedding
 from minitorch.nn.transformer import TransformerEncoder, TransformerEncoderLayer

@@ -15,6 +15,7 @@ import numpy as np
 
 from minitorch.nn.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from minitorch.ops.activation import gelu, leaky_relu, silu
+from minitorch.ops.conv import conv2d
 from minitorch.ops.elementwise import relu, sigmoid, tanh
 from minitorch.ops.embedding import embedding
 from minitorch.ops.loss import (
@@ -26,6 +27,7 @@ from minitorch.ops.loss import (
     nll_loss,
 )
 from minitorch.ops.normalization import batch_norm, layer_norm
+from minitorch.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minitorch.ops.reductions import log_softmax as _log_softmax
 from minitorch.ops.reductions import softmax as _softmax
 from minitorch.ops.shape import pad
@@ -33,9 +35,10 @@ from minitorch.random import default_generator
 from minitorch.tensor import Tensor
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-    "dropout", "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "silu", "softmax", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "embedding", "gelu",
+    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
+    "nll_loss", "pad", "relu", "sigmoid", "silu", "softmax", "tanh",
 ]
 
 

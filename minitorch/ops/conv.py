@@ -1,0 +1,217 @@
+"""2-D convolution as one matrix product: im2col, GEMM, and col2im for the backward.
+
+A convolution slides a (C, kh, kw) filter over the input. Written out, output pixel (y, x) of
+filter o is a dot product between the filter and the input patch under it:
+
+    out[n, o, y, x] = b[o] + sum_{c,i,j} w[o, c, i, j] * xp[n, c, y*sh + i*dh, x*sw + j*dw]
+
+(xp is the zero-padded input, s the stride, d the dilation). **im2col** lays every patch out as
+a column: cols[n, (c,i,j), (y,x)] = xp[n, c, y*sh + i*dh, x*sw + j*dw]. NumPy builds this
+without a loop: `as_strided` gives a *view* of shape (N, C, kh, kw, OH, OW) whose strides step
+through xp (moving i moves dh rows, moving y moves sh rows), and one reshape copies it into
+the (N, C*kh*kw, OH*OW) matrix. Then the whole convolution is one GEMM per image,
+
+    out[n] = W (O, C*kh*kw) @ cols[n] (C*kh*kw, OH*OW),
+
+which already has the (N, O, OH, OW) memory layout: no transpose afterwards.
+
+Backward, with g = dL/dout reshaped to (N, O, OH*OW):
+
+- dW = sum_n g[n] @ cols[n]^T  (cols is saved from the forward: no second im2col);
+- db = g summed over n, y, x;
+- dcols[n] = W^T @ g[n], and **col2im** sends each column entry back to the input pixel it
+  was copied from, adding where patches overlap: a loop over the kh*kw kernel offsets, each a
+  strided slice add (never a loop over pixels). This is a transposed convolution of g.
+
+Groups split the C input and O output channels into `groups` independent convolutions: the
+GEMMs above get a group axis, W is (groups, O/groups, C/groups*kh*kw).
+PyTorch equivalent: torch.nn.functional.conv2d.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from minitorch.autograd import Function
+from minitorch.tensor import Tensor
+
+IntPair = int | Sequence[int]
+
+
+def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
+    """An int or a pair of ints as a pair (torch's `_pair`)."""
+    if isinstance(value, int | np.integer):
+        return int(value), int(value)
+    values = tuple(int(v) for v in value)
+    if len(values) != 2:
+        raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
+    return values  # type: ignore[return-value]
+
+
+def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+            dilation: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
+    """The read-only view v of shape (N, C, kh, kw, OH, OW) with
+    v[n, c, i, j, y, x] = xp[n, c, y*sh + i*dh, x*sw + j*dw] (no copy: only strides)."""
+    n, c = xp.shape[:2]
+    s_n, s_c, s_h, s_w = xp.strides
+    return as_strided(
+        xp, (n, c, *kernel, *out_size),
+        (s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
+        writeable=False,
+    )
+
+
+def window_slice(i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
+                 out_size: tuple[int, int]) -> tuple[slice, ...]:
+    """The slice of the padded input read by kernel offset (i, j) over all output pixels:
+    rows i*dh, i*dh + sh, ..., (OH - 1) sh + i*dh (and the same for columns)."""
+    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_size
+    return (slice(None), slice(None), slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
+def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, int],
+           dilation: tuple[int, int]) -> np.ndarray:
+    """The adjoint of `windows`: dxp[n, c, y*sh + i*dh, x*sw + j*dw] += dcols[n, c, i, j, y, x].
+
+    One strided slice add per kernel offset (i, j); overlapping windows accumulate.
+    """
+    kh, kw, oh, ow = dcols.shape[2:]
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[window_slice(i, j, stride, dilation, (oh, ow))] += dcols[:, :, i, j]
+    return dxp
+
+
+def output_size(size: int, kernel: int, stride: int, padding_total: int, dilation: int,
+                ceil_mode: bool = False, padding_before: int = 0) -> int:
+    """floor((size + padding - dilation (kernel - 1) - 1) / stride) + 1 (torch's formula).
+
+    With ceil_mode the division rounds up, but the last window must still start inside the
+    input or the left padding.
+    """
+    span = size + padding_total - dilation * (kernel - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding_before:
+        out -= 1
+    return out
+
+
+def unpad(dxp: np.ndarray, padding: tuple[int, int, int, int], shape: tuple[int, ...]) -> np.ndarray:
+    """The gradient of the un-padded input: the middle of dxp, contiguous."""
+    top, _, left, _ = padding
+    if dxp.shape == shape:
+        return dxp
+    return np.ascontiguousarray(dxp[:, :, top:top + shape[2], left:left + shape[3]])
+
+
+class Conv2d(Function):
+    """out = conv(x, w) + b via im2col + GEMM; backward via GEMMs and col2im (module docstring).
+    torch.nn.functional.conv2d"""
+
+    op_name = "conv2d"
+
+    def forward(self, x: np.ndarray, w: np.ndarray, *bias: np.ndarray, stride: tuple[int, int],
+                padding: tuple[int, int, int, int], dilation: tuple[int, int], groups: int) -> np.ndarray:
+        n, c, _, _ = x.shape
+        o, c_group, kh, kw = w.shape
+        top, bottom, left, right = padding
+        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
+        oh = output_size(xp.shape[2], kh, stride[0], 0, dilation[0])
+        ow = output_size(xp.shape[3], kw, stride[1], 0, dilation[1])
+        cols = windows(xp, (kh, kw), stride, dilation, (oh, ow)).reshape(
+            n, groups, c_group * kh * kw, oh * ow)  # the one copy of im2col
+        w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
+        out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
+        if bias:
+            out += bias[0].reshape(o, 1, 1)
+        self.save_for_backward(cols, w_groups)
+        self.args = x.shape, xp.shape, w.shape, stride, padding, dilation, (oh, ow)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        cols, w_groups = self.saved_tensors
+        x_shape, padded_shape, w_shape, stride, padding, dilation, out_size = self.args
+        n, groups, k, length = cols.shape
+        g = grad.reshape(n, groups, w_shape[0] // groups, length)
+        dx = dw = None
+        if self.needs_input_grad[0]:
+            dcols = np.matmul(np.ascontiguousarray(w_groups.transpose(0, 2, 1)), g)  # (N, G, K, L)
+            dcols = dcols.reshape(n, x_shape[1], *w_shape[2:], *out_size)
+            dx = unpad(col2im(dcols, padded_shape, stride, dilation), padding, x_shape)
+        if self.needs_input_grad[1]:
+            dw = np.zeros((groups, w_shape[0] // groups, k), dtype=grad.dtype)
+            for image in range(n):  # one GEMM per image, accumulated: dW = sum_n g[n] cols[n]^T
+                dw += np.matmul(g[image], cols[image].transpose(0, 2, 1))
+            dw = dw.reshape(w_shape)
+        if len(self.needs_input_grad) == 2:
+            return dx, dw
+        db = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
+        return dx, dw, db
+
+
+# ---------------------------------------------------------------------------------------------
+# Public function
+# ---------------------------------------------------------------------------------------------
+
+def conv_padding(padding: IntPair | str, kernel: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) from an int, a pair, 'valid' (none) or 'same' (output size ==
+    input size; the odd extra pixel goes after, as torch does)."""
+    if padding == "valid":
+        return 0, 0, 0, 0
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
+        return total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2
+    if isinstance(padding, str):
+        raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    ph, pw = pair(padding, "padding")
+    return ph, ph, pw, pw
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
+    if input.ndim != 4:
+        raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
+    if weight.ndim != 4:
+        raise RuntimeError(
+            f"conv2d: expected weight with 4 dims (out_channels, in_channels / groups, kh, kw), got "
+            f"shape {weight.shape}"
+        )
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"conv2d: input dtype {input.dtype} and weight dtype {weight.dtype} differ")
+    out_channels, c_group, kh, kw = weight.shape
+    if groups < 1 or input.shape[1] % groups or out_channels % groups:
+        raise RuntimeError(
+            f"conv2d: groups={groups} must divide both the input channels ({input.shape[1]}) and the "
+            f"output channels ({out_channels}); input shape {input.shape}, weight shape {weight.shape}"
+        )
+    if input.shape[1] != c_group * groups:
+        raise RuntimeError(
+            f"conv2d: input of shape {input.shape} has {input.shape[1]} channels, but weight of shape "
+            f"{weight.shape} expects {c_group} * groups({groups}) = {c_group * groups} channels"
+        )
+    if bias is not None and bias.shape != (out_channels,):
+        raise RuntimeError(f"conv2d: bias should have shape ({out_channels},), got {bias.shape}")
+    stride_, dilation_ = pair(stride, "stride"), pair(dilation, "dilation")
+    if min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"conv2d: stride {stride} and dilation {dilation} must be positive")
+    padding_ = conv_padding(padding, (kh, kw), stride_, dilation_)
+    if min(padding_) < 0:
+        raise ValueError(f"conv2d: negative padding {padding} is not supported")
+    out = [output_size(input.shape[2 + a], (kh, kw)[a], stride_[a], padding_[2 * a] + padding_[2 * a + 1],
+                       dilation_[a]) for a in (0, 1)]
+    if min(out) < 1:
+        raise RuntimeError(
+            f"conv2d: input of shape {input.shape} (padded by {padding_}) is too small for a kernel of "
+            f"size {(kh, kw)} with dilation {dilation_}: the output would be {tuple(out)}"
+        )
+    params = (weight,) if bias is None else (weight, bias)
+    return Conv2d.apply(input, *params, stride=stride_, padding=padding_, dilation=dilation_, groups=groups)

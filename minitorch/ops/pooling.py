@@ -1,0 +1,193 @@
+"""2-D pooling: max, average, adaptive average.
+
+Max and average pooling read the same windows as a convolution (see `ops/conv.py`): kernel
+offset (i, j) reads the strided slice xp[:, :, i*dh :: sh, j*dw :: sw] of the padded input,
+one value per output pixel. So both loop over the kh*kw kernel offsets (4 iterations for a
+2x2 pool), each step a whole-array NumPy operation, never a loop over pixels.
+
+- max: keep a running maximum and the offset it came from. dx sends each output's gradient
+  to that one input (ties: the first offset in row-major window order, as torch does).
+- average: the sum of the slices divided by the window size. dx spreads g / size over the
+  window.
+- adaptive average: window i covers rows floor(i H / oh) .. ceil((i + 1) H / oh); a mean over
+  a rectangle is separable, so the whole op is two small matrix products, y = A_h x A_w^T
+  with A_h[i, r] = 1 / (window length) on window i; dx = A_h^T g A_w.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minitorch.autograd import Function
+from minitorch.ops.conv import IntPair, output_size, pair, unpad, window_slice, windows
+from minitorch.tensor import Tensor
+
+
+class MaxPool2d(Function):
+    """y = max over each window;  dx = g at the (first) argmax of each window, 0 elsewhere.
+    torch.nn.functional.max_pool2d"""
+
+    op_name = "max_pool2d"
+
+    def forward(self, x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+                padding: tuple[int, int, int, int], dilation: tuple[int, int],
+                out_size: tuple[int, int]) -> np.ndarray:
+        top, bottom, left, right = padding
+        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-np.inf) \
+            if any(padding) else x
+        view = windows(xp, kernel, stride, dilation, out_size)
+        best = view[:, :, 0, 0].copy()
+        where = np.zeros(best.shape, dtype=np.uint8 if kernel[0] * kernel[1] < 256 else np.int32)
+        for offset in range(1, kernel[0] * kernel[1]):
+            candidate = view[:, :, offset // kernel[1], offset % kernel[1]]
+            better = candidate > best  # strict: on a tie the earlier offset keeps it
+            np.copyto(best, candidate, where=better)
+            np.copyto(where, offset, where=better)
+        self.where = where
+        self.args = x.shape, xp.shape, kernel, stride, padding, dilation, out_size
+        return best
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        x_shape, padded_shape, kernel, stride, padding, dilation, out_size = self.args
+        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        for offset in range(kernel[0] * kernel[1]):
+            i, j = divmod(offset, kernel[1])
+            dxp[window_slice(i, j, stride, dilation, out_size)] += grad * (self.where == offset)
+        return unpad(dxp, padding, x_shape)
+
+
+class AvgPool2d(Function):
+    """y = (sum over the window) / divisor;  dx = g / divisor spread over the window.
+    torch.nn.functional.avg_pool2d"""
+
+    op_name = "avg_pool2d"
+
+    def forward(self, x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+                padding: tuple[int, int, int, int], out_size: tuple[int, int],
+                divisor: np.ndarray) -> np.ndarray:
+        top, bottom, left, right = padding
+        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
+        view = windows(xp, kernel, stride, (1, 1), out_size)
+        total = view[:, :, 0, 0].copy()
+        for offset in range(1, kernel[0] * kernel[1]):
+            total += view[:, :, offset // kernel[1], offset % kernel[1]]
+        self.divisor = divisor
+        self.args = x.shape, xp.shape, kernel, stride, padding, out_size
+        return total / divisor
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        x_shape, padded_shape, kernel, stride, padding, out_size = self.args
+        share = grad / self.divisor
+        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                dxp[window_slice(i, j, stride, (1, 1), out_size)] += share
+        return unpad(dxp, padding, x_shape)
+
+
+class AdaptiveAvgPool2d(Function):
+    """y = A_h x A_w^T (each row of A averages one window);  dx = A_h^T g A_w.
+    torch.nn.functional.adaptive_avg_pool2d"""
+
+    op_name = "adaptive_avg_pool2d"
+
+    def forward(self, x: np.ndarray, out_size: tuple[int, int]) -> np.ndarray:
+        self.a_h = _averaging_matrix(x.shape[-2], out_size[0], x.dtype)
+        self.a_w = _averaging_matrix(x.shape[-1], out_size[1], x.dtype)
+        return self.a_h @ x @ self.a_w.T
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return self.a_h.T @ grad @ self.a_w
+
+
+def _averaging_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    """A (out, size) with A[i, r] = 1 / len(window i) for r in window i = [floor(i size / out),
+    ceil((i + 1) size / out))."""
+    starts = (np.arange(out) * size) // out
+    ends = -((-(np.arange(out) + 1) * size) // out)
+    r = np.arange(size)
+    inside = (r >= starts[:, None]) & (r < ends[:, None])
+    return (inside / (ends - starts)[:, None]).astype(dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------------------------
+
+def _pool_geometry(op: str, input: Tensor, kernel_size: IntPair, stride: IntPair | None,  # noqa: A002
+                   padding: IntPair, dilation: IntPair, ceil_mode: bool
+                   ) -> tuple[tuple[int, int], ...]:
+    """Check the arguments; return kernel, stride, dilation, padding (top, bottom, left, right,
+    with extra bottom/right padding for ceil_mode's last partial window) and output size."""
+    if input.ndim != 4:
+        raise RuntimeError(f"{op}: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
+    kernel = pair(kernel_size, "kernel_size")
+    stride_ = kernel if stride is None else pair(stride, "stride")
+    pad, dil = pair(padding, "padding"), pair(dilation, "dilation")
+    if min(kernel) < 1 or min(stride_) < 1 or min(dil) < 1:
+        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride_} and dilation {dil} must be positive")
+    if any(p < 0 or p > (d * (k - 1) + 1) // 2 for p, k, d in zip(pad, kernel, dil, strict=True)):
+        raise ValueError(f"{op}: pad should be at most half of the effective kernel size, got padding "
+                         f"{pad} for kernel_size {kernel} and dilation {dil}")
+    out = tuple(output_size(input.shape[2 + a], kernel[a], stride_[a], 2 * pad[a], dil[a], ceil_mode,
+                            pad[a]) for a in (0, 1))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: input of shape {input.shape} is too small for kernel_size {kernel}, "
+                           f"padding {pad}, dilation {dil}: the output would be {out}")
+    # ceil_mode's last window may run past the padded input: pad the far side further.
+    needed = [(out[a] - 1) * stride_[a] + dil[a] * (kernel[a] - 1) + 1 for a in (0, 1)]
+    extra = [max(0, needed[a] - input.shape[2 + a] - 2 * pad[a]) for a in (0, 1)]
+    padding_ = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])
+    return kernel, stride_, dil, padding_, out  # type: ignore[return-value]
+
+
+def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,  # noqa: A002
+               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False) -> Tensor:
+    """Max over kernel_size windows (stride defaults to kernel_size; padding counts as -inf)."""
+    kernel, stride_, dil, padding_, out = _pool_geometry("max_pool2d", input, kernel_size, stride, padding,
+                                                         dilation, ceil_mode)
+    return MaxPool2d.apply(input, kernel=kernel, stride=stride_, padding=padding_, dilation=dil,
+                           out_size=out)
+
+
+def _avg_divisor(size: int, out: int, kernel: int, stride: int, pad: int, count_include_pad: bool,
+                 dtype: np.dtype) -> np.ndarray:
+    """Per output position along one axis: how many elements torch divides the window sum by.
+    The window runs from start = i*stride - pad to min(start + kernel, size + pad); padding
+    counts only with count_include_pad, and ceil_mode's overhang beyond it never does."""
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + kernel, size + pad)
+    if not count_include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, size)
+    return (end - start).astype(dtype)
+
+
+def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,  # noqa: A002
+               padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over kernel_size windows (stride defaults to kernel_size; padding counts as 0)."""
+    kernel, stride_, _, padding_, out = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding,
+                                                       1, ceil_mode)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must be non-zero")
+        divisor = np.asarray(divisor_override, dtype=input.dtype)
+    else:
+        rows, cols = (_avg_divisor(input.shape[2 + a], out[a], kernel[a], stride_[a], padding_[2 * a],
+                                   count_include_pad, input.dtype) for a in (0, 1))
+        divisor = rows[:, None] * cols[None, :]
+    return AvgPool2d.apply(input, kernel=kernel, stride=stride_, padding=padding_, out_size=out,
+                           divisor=divisor)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: IntPair | tuple[int | None, int | None]) -> Tensor:  # noqa: A002
+    """Average pooling to a fixed output size (None keeps that input dim)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: expected input with 3 or 4 dims ((N,) C, H, W), got shape {input.shape}"
+        )
+    sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    out = tuple(input.shape[-2 + a] if s is None else int(s) for a, s in enumerate(sizes))
+    if len(out) != 2 or min(out) < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size}")
+    return AdaptiveAvgPool2d.apply(input, out_size=out)
