@@ -92,3 +92,17 @@ for label, options in {"last": {"pooling": "last"},
                 lambda o=options: twins.LSTMClassifier(VOCAB, 3, embed_dim=8, hidden_size=6, **o),
                 lambda o=options: models.LSTMClassifier(VOCAB, 3, embed_dim=8, hidden_size=6, **o),
                 [token_ids(4)])
+model_cases("LeNet5", twins.LeNet5, models.LeNet5, [randn(2, 1, 28, 28)])
+model_cases("LeNet5_tanh_avgpool", lambda: twins.LeNet5(activation="tanh", pool="avg"),
+            lambda: models.LeNet5(activation="tanh", pool="avg"), [randn(2, 1, 28, 28)])
+# ResNet-18 with 4 channels in the first stage (the real 2-2-2-2 structure, with downsampling
+# shortcuts), in training mode (batch statistics; running statistics compared as buffers) and eval.
+model_cases("ResNet18_width4", lambda: twins.ResNet18(num_classes=5, width=4),
+            lambda: models.ResNet18(num_classes=5, width=4), [randn(2, 3, 16, 16)])
+module_case("ResNet18_width4_eval", lambda: twins.ResNet18(num_classes=5, width=4),
+            lambda: models.ResNet18(num_classes=5, width=4), [randn(2, 3, 16, 16)], group="model",
+            train=False)
+VIT = {"image_size": 16, "patch_size": 4, "num_classes": 5, "dim": 16, "depth": 2, "heads": 2, "mlp_dim": 32}
+model_cases("ViT_small", lambda: twins.ViT(**VIT), lambda: models.ViT(**VIT), [randn(2, 3, 16, 16)])
+module_case("ViT_small_dropout_eval", lambda: twins.ViT(**VIT, dropout=0.1),
+            lambda: models.ViT(**VIT, dropout=0.1), [randn(2, 3, 16, 16)], group="model", train=False)
