@@ -50,8 +50,10 @@ def state_checks(step: int, mt_opt: Any, torch_opt: Any, atol: float, rtol: floa
                 f"step {step} param {i}: state keys {sorted(mt_state)} != torch's {sorted(torch_state)}"
             )
         for key, value in torch_state.items():
-            expected = value.detach().numpy()
-            actual = np.asarray(mt_state[key].data if isinstance(mt_state[key], mt.Tensor) else mt_state[key])
+            # copies: the optimizers update these buffers in place, and checks are evaluated at the end
+            expected = value.detach().numpy().copy()
+            entry = mt_state[key]
+            actual = np.array(entry.data if isinstance(entry, mt.Tensor) else entry, copy=True)
             if key == "step":  # torch keeps a float32 tensor, minitorch a Python int
                 actual, expected = actual.astype(np.float64), expected.astype(np.float64)
             checks.append(Check(f"step {step} param {i} state {key}", "state", actual, expected, atol, rtol))
@@ -115,7 +117,8 @@ def optimizer_case(name: str, make: Factory, *, steps: int = 6, dtype: str = "fl
             torch_opt.step()
             torch_seconds += time.perf_counter() - start
             checks += [
-                Check(f"step {step} param {i}", "state", mp.data, tp.detach().numpy(), atol, rtol)
+                Check(f"step {step} param {i}", "state", mp.data.copy(), tp.detach().numpy().copy(),
+                      atol, rtol)
                 for i, (mp, tp) in enumerate(zip(mt_params, torch_params, strict=True))
             ]
             checks += state_checks(step, mt_opt, torch_opt, atol, rtol)

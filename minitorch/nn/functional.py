@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from minitorch.amp.autocast_mode import autocast_inputs
 from minitorch.nn.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from minitorch.ops.activation import gelu, leaky_relu, silu
 from minitorch.ops.conv import conv2d
@@ -44,6 +45,7 @@ __all__ = [
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x W^T + b, with W of shape (out_features, in_features)."""
+    input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(
             f"linear: input of shape {input.shape} does not match weight of shape {weight.shape} "

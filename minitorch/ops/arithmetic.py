@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from minitorch.amp.autocast_mode import autocast_inputs
 from minitorch.autograd import Function
 from minitorch.ops.broadcasting import binary_operands, unbroadcast
 from minitorch.tensor import Tensor
@@ -240,6 +241,7 @@ def pow(base: Any, exponent: Any) -> Tensor:  # noqa: A001 (torch's name)
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with torch.matmul's rules for 1-D, 2-D and batched operands."""
+    a, b = autocast_inputs(a, b)  # float16 copies inside `minitorch.amp.autocast` (mixed precision)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}"

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from minitorch.amp.autocast_mode import autocast_inputs
 from minitorch.autograd import Function
 from minitorch.tensor import Tensor
 
@@ -178,6 +179,7 @@ def conv_padding(padding: IntPair | str, kernel: tuple[int, int], stride: tuple[
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
     """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
+    input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
     if input.ndim != 4:
         raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4:
