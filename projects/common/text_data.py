@@ -1,0 +1,132 @@
+"""Labelled text: sentence polarity, SST-2 (Kim and GLUE layouts), any ``label,text`` CSV or
+``label<TAB>text`` file; encoding to index tensors and padding into batches.
+
+An example is ``(text, label)`` with ``label`` an int class index.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import Dataset
+
+from projects.common.data_root import data_root, find_folder, missing
+from projects.common.vocab import Vocab
+
+Example = tuple[str, int]
+BINARY_CLASSES = ("negative", "positive")
+POLARITY_FILES = ("rt-polarity.neg", "rt-polarity.pos")
+KIM_FILES = {s: f"stsa.binary.{s}" for s in ("train", "dev", "test")}
+GLUE_FILES = {s: f"{s}.tsv" for s in ("train", "dev")}  # GLUE's test split has no labels
+
+
+def _folder(root: str | Path | None, sub: str, required: Sequence[str], how: str) -> Path:
+    candidates = [data_root(root) / sub]
+    folder = find_folder(candidates, required)
+    if folder is None:
+        raise missing(sub, candidates, required, how)
+    return folder
+
+
+def _lines(path: Path, encoding: str) -> list[str]:
+    """Lines split on ``\\n`` only: ``str.splitlines`` would also split on the Latin-1 byte
+    0x85 (NEL), which occurs inside rt-polarity sentences."""
+    return path.read_text(encoding=encoding).replace("\r\n", "\n").split("\n")
+
+
+def read_polarity(root: str | Path | None = None) -> list[Example]:
+    """Pang & Lee sentence polarity v1.0: 5,331 negative then 5,331 positive sentences (Latin-1)."""
+    folder = _folder(
+        root,
+        "rt-polarity",
+        POLARITY_FILES,
+        "download rt-polaritydata.tar.gz from https://www.cs.cornell.edu/people/pabo/movie-review-data/",
+    )
+    return [
+        (line.strip(), label)
+        for label, name in enumerate(POLARITY_FILES)
+        for line in _lines(folder / name, "latin-1")
+        if line.strip()
+    ]
+
+
+def read_sst2(split: str, layout: str = "kim", root: str | Path | None = None) -> list[Example]:
+    """SST-2 ``split`` in the ``kim`` layout (``<0|1> sentence``) or ``glue`` (TSV with header)."""
+    files = KIM_FILES if layout == "kim" else GLUE_FILES
+    if split not in files:
+        raise ValueError(f"read_sst2: layout {layout!r} has labelled splits {list(files)}, not {split!r}")
+    folder = _folder(
+        root,
+        f"sst2/{'kim2014' if layout == 'kim' else 'glue'}",
+        [files[split]],
+        "get SST-2 from https://github.com/yoonkim/CNN_sentence (Kim layout) or "
+        "https://gluebenchmark.com/tasks (GLUE layout).",
+    )
+    lines = _lines(folder / files[split], "utf-8")
+    if layout == "kim":
+        return [(text, int(label)) for label, text in (ln.split(" ", 1) for ln in lines if ln)]
+    return [(text.strip(), int(label)) for text, label in (ln.rsplit("\t", 1) for ln in lines[1:] if ln)]
+
+
+def read_labelled_file(path: str | Path) -> tuple[list[Example], list[str]]:
+    """A ``label,text`` CSV (``.csv``) or ``label<TAB>text`` file; a header row is skipped.
+
+    Labels may be any strings; classes are their sorted unique values (ints sort numerically).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"read_labelled_file: {path} does not exist")
+    with path.open(encoding="utf-8", newline="") as f:
+        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+        rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+    if rows and rows[0][0].strip().lower() in ("label", "labels", "class", "sentiment"):
+        rows = rows[1:]
+    bad = [i for i, r in enumerate(rows) if len(r) < 2]
+    if bad:
+        raise ValueError(f"read_labelled_file: {path} row {bad[0] + 1} has no text after the label")
+    labels = [r[0].strip() for r in rows]
+    numeric = all(lab.lstrip("-").isdigit() for lab in labels)
+    classes = sorted(set(labels), key=int if numeric else str)
+    index = {c: i for i, c in enumerate(classes)}
+    return [(delimiter.join(r[1:]), index[lab]) for r, lab in zip(rows, labels, strict=True)], classes
+
+
+def seeded_split(
+    examples: Sequence[Example], test_fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """Shuffle with ``random.Random(seed)`` and cut off the last ``test_fraction`` as the test set."""
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    n_test = round(len(examples) * test_fraction)
+    cut = len(examples) - n_test
+    return [examples[i] for i in order[:cut]], [examples[i] for i in order[cut:]]
+
+
+class EncodedText(Dataset):
+    """Examples encoded once into index tensors (empty texts become a single ``<unk>``)."""
+
+    def __init__(
+        self, examples: Sequence[Example], vocab: Vocab, tokenize: Callable[[str], list[str]]
+    ) -> None:
+        self.ids = [torch.tensor(vocab.encode(tokenize(t)) or [vocab.unk_index]) for t, _ in examples]
+        self.labels = [label for _, label in examples]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        return self.ids[i], self.labels[i]
+
+
+def pad_collate(
+    batch: Sequence[tuple[torch.Tensor, int]],
+) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``((ids (B, T) padded with 0, lengths (B,)), labels (B,))`` for packed sequences."""
+    ids = [b[0] for b in batch]
+    lengths = torch.tensor([len(x) for x in ids])
+    return (pad_sequence(ids, batch_first=True), lengths), torch.tensor([b[1] for b in batch])

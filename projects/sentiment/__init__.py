@@ -1,0 +1,2 @@
+"""Text sentiment: embedding + (bi)LSTM/GRU classifier on packed sequences
+(``python -m projects.sentiment``)."""

@@ -1,0 +1,119 @@
+"""Tokenizers, vocabulary, text readers, padding and packed sequences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from projects.common.text_data import (
+    EncodedText,
+    pad_collate,
+    read_labelled_file,
+    read_polarity,
+    read_sst2,
+    seeded_split,
+)
+from projects.common.tokenizers import char_tokenize, word_tokenize
+from projects.common.vocab import PAD, UNK, Vocab
+from projects.sentiment.model import RNNClassifier
+
+
+def test_word_tokenizer_splits_words_and_punctuation() -> None:
+    assert word_tokenize("It's a GREAT film, isn't it?!") == [
+        "it's", "a", "great", "film", ",", "isn't", "it", "?", "!",
+    ]  # fmt: skip
+    assert word_tokenize("Hello", lower=False) == ["Hello"]
+
+
+def test_char_tokenizer_splits_chinese_into_characters() -> None:
+    assert char_tokenize("我爱深度学习 PyTorch 2！") == [
+        "我",
+        "爱",
+        "深",
+        "度",
+        "学",
+        "习",
+        "pytorch",
+        "2",
+        "！",
+    ]
+    assert char_tokenize("这部电影很好看，推荐。") == list("这部电影很好看，推荐。")
+    assert char_tokenize("   ") == []
+
+
+def test_vocab_min_freq_order_and_unknowns() -> None:
+    texts = [["b", "a", "a"], ["c", "a", "b"], ["d"]]
+    vocab = Vocab.build(texts, min_freq=2)
+    assert vocab.itos == [PAD, UNK, "a", "b"]  # a: 3, b: 2; c and d (1) dropped
+    assert vocab.encode(["a", "zzz", "b"]) == [2, 1, 3]
+    assert vocab.decode([2, 0, 3, 1]) == ["a", "b", UNK]
+    tie = Vocab.build([["y", "x"]])  # equal counts: alphabetical
+    assert tie.itos[2:] == ["x", "y"] and len(tie) == 4
+    assert Vocab.build(texts, max_size=1).itos == [PAD, UNK, "a"]
+    with pytest.raises(ValueError, match="first tokens"):
+        Vocab(["a", "b"])
+
+
+def test_encoded_text_and_pad_collate() -> None:
+    vocab = Vocab.build([["good", "film"], ["bad"]])
+    data = EncodedText([("good film", 1), ("bad", 0), ("", 0)], vocab, word_tokenize)
+    (ids, lengths), labels = pad_collate([data[0], data[1], data[2]])
+    assert ids.tolist() == [[vocab.stoi["good"], vocab.stoi["film"]], [vocab.stoi["bad"], 0], [1, 0]]
+    assert lengths.tolist() == [2, 1, 1] and labels.tolist() == [1, 0, 0]
+
+
+@pytest.mark.parametrize(("cell", "pooling"), [("lstm", "max"), ("gru", "last"), ("lstm", "last")])
+def test_packed_sequences_ignore_padding(cell: str, pooling: str) -> None:
+    """A sentence's logits do not change when a longer sentence pads it in the batch."""
+    torch.manual_seed(0)
+    model = RNNClassifier(20, embed_dim=8, hidden=6, layers=2, cell=cell, pooling=pooling).eval()
+    short = torch.tensor([[3, 4, 5]])
+    alone = model(short, torch.tensor([3]))
+    batch = torch.tensor([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 10, 11]])
+    together = model(batch, torch.tensor([3, 6]))
+    torch.testing.assert_close(together[0], alone[0], rtol=1e-5, atol=1e-6)
+
+
+def test_read_labelled_csv_and_tsv(tmp_path: Path) -> None:
+    csv_path = tmp_path / "reviews.csv"
+    csv_path.write_text('label,text\npos,"Great, truly great"\nneg,Boring\npos,好看\n', encoding="utf-8")
+    examples, classes = read_labelled_file(csv_path)
+    assert classes == ["neg", "pos"]
+    assert examples == [("Great, truly great", 1), ("Boring", 0), ("好看", 1)]
+    tsv_path = tmp_path / "reviews.tsv"
+    tsv_path.write_text("2\tokay\n10\tsuperb\n1\tbad\n", encoding="utf-8")
+    examples, classes = read_labelled_file(tsv_path)
+    assert classes == ["1", "2", "10"] and examples == [("okay", 1), ("superb", 2), ("bad", 0)]
+    (tmp_path / "bad.tsv").write_text("1\n")
+    with pytest.raises(ValueError, match="row 1 has no text"):
+        read_labelled_file(tmp_path / "bad.tsv")
+
+
+def test_seeded_split_is_deterministic_and_disjoint() -> None:
+    examples = [(f"s{i}", i % 2) for i in range(100)]
+    train, test = seeded_split(examples, 0.1, seed=3)
+    assert len(train) == 90 and len(test) == 10
+    assert sorted(train + test) == sorted(examples)
+    assert seeded_split(examples, 0.1, seed=3) == (train, test)
+    assert seeded_split(examples, 0.1, seed=4)[1] != test
+
+
+def test_text_readers(root: Path) -> None:
+    polarity = read_polarity(root)
+    assert {label for _, label in polarity} == {0, 1}
+    for layout, split in (("kim", "train"), ("kim", "test"), ("glue", "train"), ("glue", "dev")):
+        rows = read_sst2(split, layout, root)
+        assert rows and all(label in (0, 1) and text for text, label in rows)
+    with pytest.raises(ValueError, match="labelled splits"):
+        read_sst2("test", "glue", root)
+
+
+def test_real_text_counts(real_root: Path) -> None:
+    polarity = read_polarity(real_root)
+    assert len(polarity) == 10_662 and sum(lab for _, lab in polarity) == 5_331
+    counts = {s: len(read_sst2(s, "kim", real_root)) for s in ("train", "dev", "test")}
+    assert counts == {"train": 6_920, "dev": 872, "test": 1_821}
+    assert len(read_sst2("train", "glue", real_root)) == 67_349
+    assert read_sst2("test", "kim", real_root)[0] == ("no movement , no yuks , not much of anything .", 0)
