@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 
 import minitorch
@@ -241,7 +240,8 @@ def _pool_assigning(x: np.ndarray, grad_out: np.ndarray, k: int, s: int) -> np.n
 
 MAXPOOL2D_BACKWARD = Exercise(
     name="maxpool2d_backward", chapter="cnn", difficulty=2,
-    title="Max-pool backward (ties, overlapping windows)", title_zh="最大池化的反向传播（并列最大值、重叠窗口）",
+    title="Max-pool backward (ties, overlapping windows)",
+    title_zh="最大池化的反向传播（并列最大值、重叠窗口）",
     signature="maxpool2d_backward(x: np.ndarray, grad_out: np.ndarray, kernel_size: int, stride: int)"
               " -> np.ndarray",
     doc="""\

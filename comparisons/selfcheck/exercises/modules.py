@@ -94,10 +94,15 @@ def _assign_not_accumulate(indices: np.ndarray, grad_out: np.ndarray, num_embedd
     return dweight
 
 
+def _table(num_embeddings: int, grad_out: np.ndarray) -> np.ndarray:
+    return np.zeros((num_embeddings, grad_out.shape[-1]))
+
+
 EMBEDDING_BACKWARD = Exercise(
     name="embedding_backward", chapter="module", difficulty=2,
     title="Embedding backward with repeated indices", title_zh="Embedding 的反向传播（重复索引）",
-    signature="embedding_backward(indices: np.ndarray, grad_out: np.ndarray, num_embeddings: int) -> np.ndarray",
+    signature="embedding_backward(indices: np.ndarray, grad_out: np.ndarray, num_embeddings: int)"
+              " -> np.ndarray",
     doc="""\
 Gradient of the embedding table for y = weight[indices].
 
@@ -111,9 +116,9 @@ PyTorch: y = torch.nn.functional.embedding(indices, weight); y.backward(grad_out
 """,
     make_cases=_embedding_cases,
     expected=lambda indices, grad_out, n: torch_vjp(
-        lambda w: F.embedding(torch.as_tensor(indices), w), [np.zeros((n, grad_out.shape[-1]))], grad_out)[0],
+        lambda w: F.embedding(torch.as_tensor(indices), w), [_table(n, grad_out)], grad_out)[0],
     reference=lambda indices, grad_out, n: vjp(
-        lambda w: mF.embedding(minitorch.Tensor(indices), w), [np.zeros((n, grad_out.shape[-1]))], grad_out)[0],
+        lambda w: mF.embedding(minitorch.Tensor(indices), w), [_table(n, grad_out)], grad_out)[0],
     outputs=("dweight",),
     classics=(
         Classic("forgot to accumulate repeated indices: `dweight[indices] += grad` keeps only one "

@@ -11,12 +11,13 @@ import torch.nn.functional as F
 import minitorch
 import minitorch.nn.functional as mF
 from comparisons.selfcheck.exercise import Case, Classic, Exercise, register
-from comparisons.selfcheck.exercises.common import numpy_out, randn, tensor, torch_vjp
+from comparisons.selfcheck.exercises.common import randn, tensor, torch_vjp
 from comparisons.selfcheck.solutions import cnn
 from comparisons.selfcheck.solutions.adapters import vjp
 from minitorch.nn.attention import scaled_dot_product_attention
 
 Tensor = minitorch.Tensor
+Arrays = tuple[np.ndarray, ...]
 
 # ---------------------------------------------------------------------------------------------
 # Batch norm, training mode
@@ -145,7 +146,7 @@ def _bn_shape(x: np.ndarray) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
-def _bn_backward_torch(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
+def _bn_backward_torch(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float) -> Arrays:
     return torch_vjp(lambda a, g, b: F.batch_norm(a, None, None, g, b, training=True, eps=eps),
                      [x, gamma, np.zeros_like(gamma)], grad_out)
 
@@ -190,12 +191,12 @@ def _ln_backward_cases(rng: np.random.Generator) -> list[Case]:
     return _norm_backward_cases(rng, shapes, -1)
 
 
-def _ln_backward_torch(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
+def _ln_backward_torch(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float) -> Arrays:
     return torch_vjp(lambda a, g, b: F.layer_norm(a, g.shape, g, b, eps=eps),
                      [x, gamma, np.zeros_like(gamma)], grad_out)
 
 
-def _ln_unsummed_params(x: np.ndarray, gamma: np.ndarray, g: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
+def _ln_unsummed_params(x: np.ndarray, gamma: np.ndarray, g: np.ndarray, eps: float) -> Arrays:
     dx, _, _ = _ln_backward_torch(x, gamma, g, eps)
     xhat = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps)
     return dx, g * xhat, g
@@ -227,7 +228,8 @@ PyTorch: y = F.layer_norm(x, (D,), gamma, beta, eps); y.backward(grad_out);
     classics=(
         Classic("the row mean and variance depend on x too: dx = invstd / D * (D gh - sum(gh) - "
                 "xhat * sum(gh xhat)), not just grad_out * gamma * invstd.",
-                lambda x, gamma, g, eps: _stats_as_constants(x, gamma, g, eps, (-1,), tuple(range(x.ndim - 1)))),
+                lambda x, gamma, g, eps: _stats_as_constants(
+                    x, gamma, g, eps, (-1,), tuple(range(x.ndim - 1)))),
         Classic("gamma and beta are shared by every row: sum their gradients over all leading "
                 "dims to shape (D,).", _ln_unsummed_params),
     ),
