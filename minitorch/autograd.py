@@ -198,11 +198,12 @@ def _run_hooks(tensor: Tensor, grad: np.ndarray) -> np.ndarray:
 
 
 def _accumulate_into_grad(tensor: Tensor, grad: np.ndarray) -> None:
-    """`tensor.grad += grad`, creating it on first use (a copy, never an alias)."""
+    """`tensor.grad += grad`, creating it on first use (a copy, never an alias, laid out in C order
+    like the tensor itself: a transposed gradient would make every optimizer update stride badly)."""
     from minitorch.tensor import Tensor
 
     if tensor.grad is None:
-        tensor.grad = Tensor(np.array(grad, dtype=tensor.dtype, copy=True))
+        tensor.grad = Tensor(np.array(grad, dtype=tensor.dtype, copy=True, order="C"))
     else:
         tensor.grad.data = tensor.grad.data + grad
 

@@ -51,7 +51,7 @@ class SGD(Optimizer):
             else:
                 buf = state["momentum_buffer"].data
                 buf *= momentum
-                buf += (1 - group["dampening"]) * grad
+                buf += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
             buf = state["momentum_buffer"].data
             grad = grad + momentum * buf if group["nesterov"] else buf
         param -= group["lr"] * grad
