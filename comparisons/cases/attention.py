@@ -116,6 +116,10 @@ module_case("TransformerEncoderLayer_masks_batch_first",
             lambda: nn.TransformerEncoderLayer(E, HEADS, **layer_options),
             [x_batch, mask(L, L), key_padding(B, L)],
             forward=lambda m, a: m(a[0], src_mask=a[1], src_key_padding_mask=a[2]))
+eps_no_bias = layer_options | {"layer_norm_eps": 1e-2, "bias": False}
+module_case("TransformerEncoderLayer_eps_no_bias",
+            lambda: torch.nn.TransformerEncoderLayer(E, HEADS, **eps_no_bias),
+            lambda: nn.TransformerEncoderLayer(E, HEADS, **eps_no_bias), [x_batch])
 prenorm = layer_options | {"norm_first": True}
 module_case("TransformerEncoder_2layers_norm",
             lambda: torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(E, HEADS, **prenorm), 2,

@@ -47,10 +47,15 @@ for kind, (torch_cls, mt_cls, base) in KINDS.items():
         module_case(f"{kind}{suffix}", lambda c=torch_cls, k=kwargs: c(I, H, **k),
                     lambda c=mt_cls, k=kwargs: c(I, H, **k), [randn(*shape)], train=train)
     # Given initial states (they receive gradients too), stacked and bidirectional.
-    states = [randn(4, B, H)] * (2 if kind == "LSTM" else 1)
+    states = [randn(4, B, H)] * (2 if kind == "LSTM" else 1)  # 2 layers x 2 directions
     kwargs = base | {"num_layers": 2, "bidirectional": True}
     module_case(f"{kind}_initial_states", lambda c=torch_cls, k=kwargs: c(I, H, **k),
                 lambda c=mt_cls, k=kwargs: c(I, H, **k), [randn(T, B, I), *states],
+                forward=call_with_states(kind))
+    # batch_first changes the input and output layout, never the states' (layers*dirs, B, H).
+    kwargs = base | {"num_layers": 2, "batch_first": True, "bidirectional": True}
+    module_case(f"{kind}_batch_first_initial_states", lambda c=torch_cls, k=kwargs: c(I, H, **k),
+                lambda c=mt_cls, k=kwargs: c(I, H, **k), [randn(B, T, I), *states],
                 forward=call_with_states(kind))
     module_case(f"{kind}_float32", lambda c=torch_cls, k=base: c(I, H, num_layers=2, **k),
                 lambda c=mt_cls, k=base: c(I, H, num_layers=2, **k), [randn(T, B, I, dtype="float32")],

@@ -32,6 +32,9 @@ from minitorch.nn.parameter import Parameter
 from minitorch.ops.shape import cat, stack
 from minitorch.tensor import Tensor
 
+Scanned = tuple[np.ndarray, tuple[np.ndarray, ...]]  # the output, and what the backward needs
+Gradients = tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]  # dA, dR, initial states'
+
 # ---------------------------------------------------------------------------------------------
 # The fused layer functions: forward over time and BPTT, side by side
 # ---------------------------------------------------------------------------------------------
@@ -80,18 +83,17 @@ class RecurrentScan(Function):
         dx = (d_a2 @ w_ih).reshape(x.shape) if need[0] else None
         dw_ih = d_a2.T @ x.reshape(T * B, I) if need[1] else None
         dw_hh = d_r2.T @ h_prev.reshape(T * B, -1) if need[2] else None
-        bias_grads = (d_a2.sum(0), d_r2.sum(0)) if self.has_bias else ()
+        bias_grads = ((d_a2.sum(0) if need[3] else None, d_r2.sum(0) if need[4] else None)
+                      if self.has_bias else ())
         return (dx, *d_states, dw_ih, dw_hh, *bias_grads)
 
     def scan(self, xp: np.ndarray, states: tuple[np.ndarray, ...], w_hh: np.ndarray,
-             biases: list[np.ndarray], h_prev: np.ndarray, **cell: Any
-             ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+             biases: list[np.ndarray], h_prev: np.ndarray, **cell: Any) -> Scanned:
         """The time loop: returns the output and the arrays its backward needs."""
         raise NotImplementedError
 
     def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
-                      cache: list[np.ndarray]
-                      ) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]:
+                      cache: list[np.ndarray]) -> Gradients:
         """BPTT: returns dA (T, B, G*H), dR (None when equal to dA) and the initial states' grads."""
         raise NotImplementedError
 
@@ -105,7 +107,9 @@ class RNNScan(RecurrentScan):
 
     op_name = "rnn"
 
-    def scan(self, xp, states, w_hh, biases, h_prev, nonlinearity="tanh"):  # noqa: ANN001
+    def scan(self, xp: np.ndarray, states: tuple[np.ndarray, ...], w_hh: np.ndarray,
+             biases: list[np.ndarray], h_prev: np.ndarray,
+             nonlinearity: str = "tanh") -> Scanned:
         if biases:
             xp += biases[0] + biases[1]
         (h,) = states
@@ -123,7 +127,8 @@ class RNNScan(RecurrentScan):
         self.nonlinearity = nonlinearity
         return out, (out,)
 
-    def scan_backward(self, grad, w_hh, h_prev, cache):  # noqa: ANN001
+    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
+                      cache: list[np.ndarray]) -> Gradients:
         (out,) = cache
         d_a = (1 - out * out) if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
         dh = np.zeros_like(grad[0])
@@ -151,7 +156,8 @@ class LSTMScan(RecurrentScan):
     op_name = "lstm"
     n_states = 2
 
-    def scan(self, xp, states, w_hh, biases, h_prev):  # noqa: ANN001
+    def scan(self, xp: np.ndarray, states: tuple[np.ndarray, ...], w_hh: np.ndarray,
+             biases: list[np.ndarray], h_prev: np.ndarray) -> Scanned:
         if biases:
             xp += biases[0] + biases[1]
         h, c = states
@@ -173,7 +179,8 @@ class LSTMScan(RecurrentScan):
         out[T] = c
         return out, (gates, c_prev, tanh_c)
 
-    def scan_backward(self, grad, w_hh, h_prev, cache):  # noqa: ANN001
+    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
+                      cache: list[np.ndarray]) -> Gradients:
         gates, c_prev, tanh_c = cache
         H = h_prev.shape[2]
         d_a = gates * (1 - gates)  # sigmoid' for i, f, o: s(1 - s); tanh' for g below
@@ -210,7 +217,8 @@ class GRUScan(RecurrentScan):
 
     op_name = "gru"
 
-    def scan(self, xp, states, w_hh, biases, h_prev):  # noqa: ANN001
+    def scan(self, xp: np.ndarray, states: tuple[np.ndarray, ...], w_hh: np.ndarray,
+             biases: list[np.ndarray], h_prev: np.ndarray) -> Scanned:
         b_hh = None
         if biases:
             xp += biases[0]
@@ -234,7 +242,8 @@ class GRUScan(RecurrentScan):
             h = np.add(n[t], z * (h - n[t]), out=out[t])
         return out, (rz, n, r_n)
 
-    def scan_backward(self, grad, w_hh, h_prev, cache):  # noqa: ANN001
+    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
+                      cache: list[np.ndarray]) -> Gradients:
         rz, n, r_n = cache
         T, B, H = h_prev.shape
         d_a = np.empty((T, B, 3 * H), dtype=grad.dtype)
