@@ -83,7 +83,7 @@ def cmd_check(workspace: Path, names: list[str], check_all: bool, time_limit: fl
         report = check_file(exercise, path, time_limit)
         ws.record(workspace, exercise.name, report.status, path)
         print(report.text())
-        failed |= report.status == "failing"
+        failed |= not report.passed
     return 1 if failed else 0
 
 

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +146,14 @@ Outcome = dict[str, Any]  # {"value": v} | {"raised": traceback} | {"not_impleme
 
 
 def run_in_process(fn: Callable[..., Any], cases: list[Case]) -> list[Outcome]:
-    """Call `fn` here (for the library's reference, which is trusted and fast)."""
-    return [{"value": fn(*copy.deepcopy(case.args))} for case in cases]
+    """Call `fn` here: for the library's reference (trusted and fast) and the classic mistakes."""
+    outcomes: list[Outcome] = []
+    for case in cases:
+        try:
+            outcomes.append({"value": fn(*copy.deepcopy(case.args))})
+        except Exception as err:  # noqa: BLE001 (reported like a learner's exception)
+            outcomes.append({"raised": "".join(traceback.format_exception_only(type(err), err)).rstrip()})
+    return outcomes
 
 
 def run_in_worker(path: Path, function: str, cases: list[Case], time_limit: float) -> list[Outcome] | str:

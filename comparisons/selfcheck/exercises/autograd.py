@@ -199,8 +199,9 @@ Input: graph maps each node's name to the names of the nodes it was computed fro
 Return: a list with every node reachable from root, each exactly once, root first, and every
     node before all of its inputs. Nodes not reachable from root are left out. (Several
     orders may be right; any of them passes.)
-Why: a node's gradient is complete only after every node that uses it has sent its part, so
-    backward runs a node only after all of its users.
+Math: for every edge (node uses input), position(node) < position(input): a topological order
+    of the reversed graph. Why: a node's gradient is complete only after every node that uses
+    it has sent its part, so backward runs a node only after all of its users.
 Hint: depth-first search that appends a node AFTER visiting its inputs (post-order), then
     reverse the list; or Kahn's algorithm counting, for each node, the users not yet done.
     Note that plain pre-order DFS (append before visiting) is wrong on a diamond.

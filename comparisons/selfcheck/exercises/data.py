@@ -43,7 +43,8 @@ Inputs: order, the sample indices in the order the sampler gives them (a permuta
     shuffle=True), shape (N,); batch_size >= 1; drop_last.
 Return: a list of 1-d integer arrays: consecutive chunks of `order` of length batch_size; the
     last chunk is shorter when N is not a multiple of batch_size, and is left out when
-    drop_last is True. len(result) = ceil(N / B), or floor(N / B) with drop_last.
+    drop_last is True.
+Math: batch k = order[k*B : (k+1)*B]; ceil(N / B) batches, or floor(N / B) with drop_last.
 Hint: slice order[i : i + batch_size] for i = 0, B, 2B, ...; keep the batches in order.
 PyTorch: list(torch.utils.data.BatchSampler(order.tolist(), batch_size, drop_last))
 """,

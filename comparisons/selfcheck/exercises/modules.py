@@ -67,7 +67,7 @@ PyTorch: torch.nn.functional.dropout(x, p, training)  (nn.Dropout; model.eval() 
         Classic("divide the kept elements by (1 - p), do not multiply by it.",
                 lambda x, p, keep, training: x * keep * (1 - p) if training else x),
         Classic("in eval mode (training=False) dropout is the identity: no mask and no scaling.",
-                lambda x, p, keep, training: _scaled(x, p, keep)),
+                lambda x, p, keep, training: layers.dropout(x, p, keep, True)),
         Classic("p = 1 drops every element: return zeros instead of dividing by 1 - p = 0 (which "
                 "gives NaN).", lambda x, p, keep, training: _scaled(x, p, keep) if training else x),
     ),
