@@ -120,6 +120,7 @@ class Row:
 
     kernel: str
     target: str
+    kind: str
     dtype: str
     precision: str
     tile: str
@@ -149,10 +150,13 @@ def jobs() -> list[tuple[int, str, str, int]]:
 
 
 def compile_one(job: tuple[int, str, str, int]) -> Row:
-    """Compile one config for its target and measure it."""
+    """Compile one job of ``jobs()``."""
     ki, target, kind, ci = job
-    spec = KERNELS[ki]
-    config = spec.configs[(target, kind)][ci]
+    return compile_config(KERNELS[ki], target, kind, KERNELS[ki].configs[(target, kind)][ci])
+
+
+def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Config) -> Row:
+    """Compile ``spec``'s kernel with ``config`` for ``target`` and measure it."""
     dtype, precision = ("fp16", "tf32") if kind == "16bit" else ("fp32", kind)
     constants = {**config.kwargs, **spec.flags(config), "INPUT_PRECISION": precision,
                  "UPCAST": False, **{name: 1 for name in spec.unit}}
@@ -181,7 +185,7 @@ def compile_one(job: tuple[int, str, str, int]) -> Row:
                SM_SHARED_MEMORY[target] // (shared + 1024), 2048 // threads)
     kw = config.kwargs
     return Row(
-        kernel=spec.name, target=target, dtype=dtype,
+        kernel=spec.name, target=target, kind=kind, dtype=dtype,
         precision=precision if dtype == "fp32" else "-",
         tile=f"{kw['BLOCK_M']}x{kw['BLOCK_N']}x{kw['BLOCK_K']}", group_m=kw["GROUP_M"],
         warps=config.num_warps, stages=config.num_stages,

@@ -26,8 +26,8 @@ import math
 import torch
 from torch import nn
 
-from kernels.conv2d import conv2d_dgrad, conv2d_wgrad
 from kernels.conv2d import conv2d as conv2d_forward
+from kernels.conv2d import conv2d_dgrad, conv2d_wgrad
 from kernels.matmul import ACTIVATIONS, matmul
 
 

@@ -54,10 +54,24 @@ import triton
 import triton.language as tl
 
 from kernels.matmul import IEEE_CONFIGS, grouped_tile, tile_configs
-from kernels.runtime import check_precision, check_tensors, config_kind, interpreting, launch
+from kernels.runtime import (
+    check_precision,
+    check_tensors,
+    config_kind,
+    dot_precision,
+    interpreting,
+    launch,
+)
+
+# Triton compiles a variant of a kernel for every pattern of its integer arguments being 1 or
+# a multiple of 16 (it then knows a load is contiguous or aligned). That matters for the channel
+# counts and strides (vectorized channel loads) but not for the image geometry; specializing on
+# H, W, P, Q, ... would only multiply the compiles needed for one network.
+_GEOMETRY_ARGS = ["BATCH", "H", "W", "P", "Q", "R", "S", "stride_h", "stride_w", "pad_h",
+                  "pad_w", "dil_h", "dil_w"]
 
 
-@triton.jit
+@triton.jit(do_not_specialize=_GEOMETRY_ARGS)
 def conv2d_fwd_kernel(
     x_ptr, w_ptr, y_ptr, bias_ptr,
     BATCH, H, W, C_G, P, Q, K_G, R, S,
@@ -123,7 +137,7 @@ def conv2d_fwd_kernel(
     tl.store(y_ptrs, acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
 
 
-@triton.jit
+@triton.jit(do_not_specialize=_GEOMETRY_ARGS)
 def conv2d_dgrad_kernel(
     dy_ptr, w_ptr, dx_ptr,
     BATCH, H, W, C_G, P, Q, K_G, R, S,
@@ -187,7 +201,7 @@ def conv2d_dgrad_kernel(
     tl.store(dx_ptrs, acc.to(dx_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
 
 
-@triton.jit
+@triton.jit(do_not_specialize=_GEOMETRY_ARGS)
 def conv2d_wgrad_kernel(
     x_ptr, dy_ptr, dw_ptr,
     BATCH, H, W, C_G, P, Q, K_G, R, S,
@@ -357,7 +371,7 @@ def _nhwc(t: torch.Tensor) -> torch.Tensor:
 
 
 def _flags(t: torch.Tensor, input_precision: str) -> dict:
-    return dict(INPUT_PRECISION=input_precision,
+    return dict(INPUT_PRECISION=dot_precision(t.dtype, input_precision),
                 UPCAST=interpreting() and t.dtype == torch.bfloat16)
 
 

@@ -32,7 +32,14 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.runtime import check_precision, check_tensors, config_kind, interpreting, launch
+from kernels.runtime import (
+    check_precision,
+    check_tensors,
+    config_kind,
+    dot_precision,
+    interpreting,
+    launch,
+)
 
 ACTIVATIONS = (None, "relu", "gelu")
 
@@ -279,7 +286,8 @@ def _launch(a, b, c, bias, activation, input_precision, config) -> None:
     args = (a, b, c, bias, M, N, K, *sa, *sb, *c.stride(),
             bias.stride(0) if bias is not None else 0)
     flags = dict(
-        HAS_BIAS=bias is not None, ACTIVATION=activation, INPUT_PRECISION=input_precision,
+        HAS_BIAS=bias is not None, ACTIVATION=activation,
+        INPUT_PRECISION=dot_precision(a.dtype, input_precision),
         UPCAST=interpreting() and a.dtype == torch.bfloat16,
     )
 

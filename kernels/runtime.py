@@ -125,6 +125,16 @@ def launch(
 _AUTOTUNED: dict[tuple[str, str, str], triton.runtime.Autotuner] = {}
 
 
+def dot_precision(dtype: torch.dtype, input_precision: str) -> str:
+    """The ``input_precision`` constant given to ``tl.dot``.
+
+    Only fp32 products depend on it. fp16/bf16 products are exact in the fp32 accumulator
+    whatever it says, so 16-bit inputs always get Triton's default ("tf32"): one compiled
+    variant then serves both settings, and it is the variant ``kernels.aot`` measures.
+    """
+    return input_precision if dtype == torch.float32 else "tf32"
+
+
 def config_kind(dtype: torch.dtype, input_precision: str) -> str:
     """Which config list serves these inputs: ``"16bit"``, ``"tf32"`` or ``"ieee"``.
 
