@@ -101,8 +101,8 @@ class RecurrentScan(Function):
 class RNNScan(RecurrentScan):
     """Elman RNN:  h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),  act = tanh or relu.
 
-    BPTT: with dh_t = g_t + dL/dh_t from step t+1,  dA_t = dh_t * act'(h_t)  (tanh' = 1 - h_t^2,
-    relu' = [h_t > 0]),  dL/dh_{t-1} = dA_t @ W_hh.
+    BPTT: with dh = dL/dh_t (the output's gradient at t plus what step t+1 sent back),
+    dA_t = dh * act'(h_t)  (tanh' = 1 - h_t^2, relu' = [h_t > 0]),  dL/dh_{t-1} = dA_t @ W_hh.
     """
 
     op_name = "rnn"
@@ -145,7 +145,8 @@ class LSTMScan(RecurrentScan):
         [i, f, g, o] = [sigm, sigm, tanh, sigm](x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
         c_t = f * c_{t-1} + i * g,        h_t = o * tanh(c_t)
 
-    BPTT, with dh = g_t + dL/dh_t from step t+1 and dc = dL/dc_t from step t+1:
+    BPTT, step t in reverse processing order, with dh = dL/dh_t (the output's gradient at t plus
+    what step t+1 sent back) and dc = dL/dc_t (what step t+1 sent back):
         dc += dh * o * (1 - tanh(c_t)^2)
         d[i, f, g, o] = [dc * g, dc * c_{t-1}, dc * i, dh * tanh(c_t)]
         dA_t = d[i, f, g, o] * [i(1-i), f(1-f), 1-g^2, o(1-o)]   (through the activations)
@@ -165,13 +166,18 @@ class LSTMScan(RecurrentScan):
         out = np.empty((T + 1, B, H), dtype=xp.dtype)
         gates, c_prev, tanh_c = xp, np.empty_like(h_prev), np.empty_like(h_prev)
         w_hh_t, rec = np.ascontiguousarray(w_hh.T), np.empty((B, 4 * H), dtype=xp.dtype)
+        # All four activations with one tanh call: sigm(x) = tanh(x/2)/2 + 1/2, so with s = 1/2 on
+        # the i, f, o blocks and s = 1 on the g block, act = s * tanh(s * a) + (1 - s).
+        s = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=xp.dtype), H)
+        one_minus_s = 1 - s
         for t in self.steps:
             h_prev[t], c_prev[t] = h, c
             a = gates[t]  # A_t, replaced in place by the activated gates
             a += np.matmul(h, w_hh_t, out=rec)
-            sigmoid_(a[:, :2 * H])
-            np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-            sigmoid_(a[:, 3 * H:])
+            a *= s
+            np.tanh(a, out=a)
+            a *= s
+            a += one_minus_s
             i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             c = f * c + i * g
             np.tanh(c, out=tanh_c[t])
@@ -183,15 +189,17 @@ class LSTMScan(RecurrentScan):
                       cache: list[np.ndarray]) -> Gradients:
         gates, c_prev, tanh_c = cache
         H = h_prev.shape[2]
+        # What does not depend on the incoming gradient is computed for all steps at once:
         d_a = gates * (1 - gates)  # sigmoid' for i, f, o: s(1 - s); tanh' for g below
         d_a[..., 2 * H:3 * H] = 1 - gates[..., 2 * H:3 * H] ** 2
+        dh_dc = gates[..., 3 * H:] * (1 - tanh_c * tanh_c)  # dh_t/dc_t = o * tanh'(c_t)
         dh = np.zeros_like(grad[0])
         dc = grad[-1].copy()
         for t in reversed(self.steps):
             a, tc, d = gates[t], tanh_c[t], d_a[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            i, f, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H]
             dh += grad[t]
-            dc += dh * o * (1 - tc * tc)
+            dc += dh * dh_dc[t]
             d[:, :H] *= dc * g
             d[:, H:2 * H] *= dc * c_prev[t]
             d[:, 2 * H:3 * H] *= dc * i
@@ -209,7 +217,8 @@ class GRUScan(RecurrentScan):
         h_t = (1 - z) * n + z * h_{t-1}
 
     The reset gate multiplies the recurrent part of n *with* its bias b_hn, so the recurrent
-    side has its own pre-activation R_t = h_{t-1} W_hh^T + b_hh. BPTT, with dh as in the LSTM:
+    side has its own pre-activation R_t = h_{t-1} W_hh^T + b_hh. BPTT, with dh = dL/dh_t as in
+    the LSTM:
         dn = dh * (1 - z) * (1 - n^2),   dz = dh * (h_{t-1} - n) * z(1-z),
         dr = dn * R_t[n] * r(1-r)
         dA_t = [dr, dz, dn],   dR_t = [dr, dz, dn * r],   dL/dh_{t-1} = dh * z + dR_t @ W_hh
