@@ -11,6 +11,7 @@ from comparisons.selfcheck.exercise import Case, Classic, Exercise, register
 from comparisons.selfcheck.exercises.common import numpy_out, randn, tensor, torch_vjp
 from comparisons.selfcheck.solutions import cnn
 from comparisons.selfcheck.solutions.adapters import vjp
+from minitorch.ops.pooling import max_pool2d
 
 # ---------------------------------------------------------------------------------------------
 # im2col
@@ -260,7 +261,7 @@ PyTorch: y = torch.nn.functional.max_pool2d(x, kernel_size, stride); y.backward(
 """,
     make_cases=_pool_cases,
     expected=lambda x, g, k, s: torch_vjp(lambda t: F.max_pool2d(t, k, s), [x], g)[0],
-    reference=cnn.maxpool2d_backward,
+    reference=lambda x, g, k, s: vjp(lambda t: max_pool2d(t, k, s), [x], g)[0],
     outputs=("dx",),
     classics=(
         Classic("on a tie only ONE element (the first maximum in the window, row-major) gets the "
