@@ -91,12 +91,16 @@ def test_mlp_loads_the_mnist_projects_torch_mlp():
 
 
 @pytest.mark.slow  # importing torchvision takes seconds
-def test_resnet18_has_the_cifar_projects_torchvision_names_and_shapes():
+def test_resnet18_loads_the_cifar_projects_torchvision_resnet():
     from projects.cifar10.models import resnet18_cifar
 
-    theirs = resnet18_cifar(classes=10).state_dict()
-    ours = models.ResNet18(10, width=64).state_dict()
-    assert [(k, tuple(v.shape)) for k, v in theirs.items()] == [(k, v.shape) for k, v in ours.items()]
+    theirs, ours = resnet18_cifar(classes=10).eval(), models.ResNet18(10, width=64).eval()
+    assert [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()] == [
+        (k, v.shape) for k, v in ours.state_dict().items()
+    ]
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(outputs(ours, x), outputs(theirs, x), rtol=1e-4, atol=1e-5)
 
 
 def test_lstm_classifier_loads_the_sentiment_projects_model():
