@@ -15,6 +15,7 @@ machine, `OPENBLAS_NUM_THREADS=1` keeps NumPy's BLAS from fighting other process
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import time
@@ -69,7 +70,8 @@ def train(args: argparse.Namespace) -> float:
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         seen, epoch_start = 0, time.perf_counter()
-        bar = tqdm(train_loader, total=steps_per_epoch, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
+        batches = itertools.islice(train_loader, steps_per_epoch)
+        bar = tqdm(batches, total=steps_per_epoch, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
         for step, (images, labels) in enumerate(bar, start=1):
             optimizer.zero_grad()
             loss = F.cross_entropy(model(images), labels)
@@ -80,9 +82,6 @@ def train(args: argparse.Namespace) -> float:
             if step % 10 == 0:
                 rate = seen / (time.perf_counter() - epoch_start)
                 bar.set_postfix(loss=f"{loss.item():.4f}", images_per_s=f"{rate:.0f}")
-            if step == steps_per_epoch:
-                break
-        bar.close()
     train_seconds = time.perf_counter() - start
     accuracy, _ = evaluate(model, test_loader)
     print(f"trained {args.epochs} epoch(s) in {train_seconds:.1f} s; "
