@@ -47,7 +47,7 @@ def cmd_list() -> int:
 def cmd_show(name: str) -> int:
     e = get_exercise(name)
     print(f"{e.title} / {e.title_zh}\nChapter: {e.chapter_title}. Difficulty: {DIFFICULTY[e.difficulty]}.\n")
-    print(f"def {e.signature}:\n")
+    print(f"{ws.def_line(e.signature)}\n")
     print(e.doc.rstrip())
     return 0
 

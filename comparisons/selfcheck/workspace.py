@@ -38,6 +38,26 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(f.name, path)
 
 
+def def_line(signature: str, width: int = 100) -> str:
+    """`def name(params) -> ret:`, with one parameter per line when it would be wider than `width`."""
+    line = f"def {signature}:"
+    if len(line) <= width:
+        return line
+    name, rest = signature.split("(", 1)
+    params, returns = rest.rsplit(") -> ", 1)
+    parts, depth, current = [], 0, ""
+    for char in params:  # split at the commas outside brackets
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    body = "".join(f"    {p},\n" for p in parts)
+    return f"def {name}(\n{body}) -> {returns}:"
+
+
 def stub_text(exercise: Exercise) -> str:
     """The file a learner starts from: header, imports, signature, docstring, NotImplementedError."""
     chapter, chapter_zh = CHAPTERS[exercise.chapter]
@@ -48,7 +68,7 @@ def stub_text(exercise: Exercise) -> str:
         f"Check it with:  python -m comparisons.selfcheck check {exercise.name}\n"
         f'"""\n\n'
         f"import numpy as np\n\n\n"
-        f"def {exercise.signature}:\n"
+        f"{def_line(exercise.signature)}\n"
         f'    """{doc.lstrip()}    """\n'
         f"    raise NotImplementedError\n"
     )
@@ -59,11 +79,22 @@ def learner_file(workspace: Path, exercise: Exercise) -> Path:
 
 
 def start(workspace: Path, exercise: Exercise) -> tuple[Path, bool]:
-    """Write the stub unless the file exists; returns (path, whether it was written)."""
+    """Write the stub unless the file exists; returns (path, whether it was written).
+
+    The stub is written to a temporary file and hard-linked into place: the link fails if the
+    name exists, so even two `start`s at once never overwrite a file, and nobody ever sees a
+    half-written stub.
+    """
     path = learner_file(workspace, exercise)
-    if path.exists():
+    workspace.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=workspace, delete=False, suffix=".tmp", encoding="utf-8") as f:
+        f.write(stub_text(exercise))
+    try:
+        os.link(f.name, path)
+    except FileExistsError:
         return path, False
-    write_atomically(path, stub_text(exercise))
+    finally:
+        os.unlink(f.name)
     return path, True
 
 

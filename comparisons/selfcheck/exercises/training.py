@@ -221,57 +221,48 @@ PyTorch: torch.optim.{name}([p], lr, betas=(beta1, beta2), eps=eps, weight_decay
     .step()  (m, v are optimizer.state[p]["exp_avg"], ["exp_avg_sq"])
 """
 
-def _adam_classics(decay: str) -> tuple[Classic, ...]:
-    """The mistakes Adam and AdamW share, each on top of the optimizer's own weight decay."""
-    return (
+def _adam_exercise(torch_cls: type[torch.optim.Optimizer], minitorch_cls: type[moptim.Optimizer],
+                   title_zh: str, decay: str, decay_doc: str, hint: str, own: Classic) -> Exercise:
+    """Adam and AdamW: one exercise shape; they differ in the weight decay and its classic."""
+    name = torch_cls.__name__
+    shared = (
         Classic("Adam without bias correction: divide m by (1 - beta1^t) and v by (1 - beta2^t); "
                 "early steps are far too small without it.",
                 lambda *a: _adam_numpy(*a, decay=decay, bias_correction=False)),
         Classic("eps goes OUTSIDE the square root: sqrt(v_hat) + eps.",
                 lambda *a: _adam_numpy(*a, decay=decay, eps_inside=True)),
     )
+    return Exercise(
+        name=f"{name.lower()}_step", chapter="training", difficulty=2,
+        title=f"An {name} step" + (" (decoupled weight decay)" if decay == "decoupled" else ""),
+        title_zh=title_zh,
+        signature=f"{name.lower()}_step(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,"
+                  " step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float)"
+                  " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
+        doc=_ADAM_DOC.format(name=name, decay=decay_doc, hint=hint),
+        make_cases=_adam_cases,
+        expected=_adam_torch(torch_cls),
+        reference=_adam_minitorch(minitorch_cls),
+        outputs=("new_param", "new_m", "new_v"),
+        classics=(*shared, own),
+    )
 
 
-ADAM_STEP = Exercise(
-    name="adam_step", chapter="training", difficulty=2,
-    title="An Adam step", title_zh="Adam 的一步更新",
-    signature="adam_step(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, step: int,"
-              " lr: float, beta1: float, beta2: float, eps: float, weight_decay: float)"
-              " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
-    doc=_ADAM_DOC.format(
-        name="Adam",
-        decay="    g = grad + weight_decay * p          (Adam's weight decay: an L2 term in the gradient)\n",
-        hint="t starts at 1, so 1 - beta^t is never 0. The moments use the decayed gradient g."),
-    make_cases=_adam_cases,
-    expected=_adam_torch(torch.optim.Adam),
-    reference=_adam_minitorch(moptim.Adam),
-    outputs=("new_param", "new_m", "new_v"),
-    classics=(*_adam_classics("l2"),
-              Classic("torch's Adam adds weight_decay * p to the gradient (L2); shrinking the "
-                      "parameter directly is AdamW's decoupled decay.",
-                      lambda *a: _adam_numpy(*a, decay="decoupled"))),
+ADAM_STEP = _adam_exercise(
+    torch.optim.Adam, moptim.Adam, "Adam 的一步更新", "l2",
+    "    g = grad + weight_decay * p          (Adam's weight decay: an L2 term in the gradient)\n",
+    "t starts at 1, so 1 - beta^t is never 0. The moments use the decayed gradient g.",
+    Classic("torch's Adam adds weight_decay * p to the gradient (L2); shrinking the parameter "
+            "directly is AdamW's decoupled decay.", lambda *a: _adam_numpy(*a, decay="decoupled")),
 )
 
-ADAMW_STEP = Exercise(
-    name="adamw_step", chapter="training", difficulty=2,
-    title="An AdamW step (decoupled weight decay)", title_zh="AdamW 的一步更新（解耦权重衰减）",
-    signature="adamw_step(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, step: int,"
-              " lr: float, beta1: float, beta2: float, eps: float, weight_decay: float)"
-              " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
-    doc=_ADAM_DOC.format(
-        name="AdamW",
-        decay="    p = p * (1 - lr * weight_decay);  g = grad   (decoupled: the decay never enters m, v)\n",
-        hint="the decay shrinks the parameter directly, scaled by lr, before the Adam update."),
-    make_cases=_adam_cases,
-    expected=_adam_torch(torch.optim.AdamW),
-    reference=_adam_minitorch(moptim.AdamW),
-    outputs=("new_param", "new_m", "new_v"),
-    classics=(*_adam_classics("decoupled"),
-              Classic("AdamW decouples the weight decay: p = p * (1 - lr * weight_decay), and the "
-                      "gradient stays as it is. Adding weight_decay * p to the gradient is Adam's L2.",
-                      lambda *a: _adam_numpy(*a, decay="l2")),
-              Classic("the decoupled decay is scaled by the learning rate: p * (1 - lr * weight_decay).",
-                      lambda *a: _adam_numpy(*a, decay="decoupled_unscaled"))),
+ADAMW_STEP = _adam_exercise(
+    torch.optim.AdamW, moptim.AdamW, "AdamW 的一步更新（解耦权重衰减）", "decoupled",
+    "    p = p * (1 - lr * weight_decay);  g = grad   (decoupled: the decay never enters m, v)\n",
+    "the decay shrinks the parameter directly, scaled by lr, before the Adam update.",
+    Classic("AdamW decouples the weight decay: p = p * (1 - lr * weight_decay), and the gradient "
+            "stays as it is. Adding weight_decay * p to the gradient is Adam's L2.",
+            lambda *a: _adam_numpy(*a, decay="l2")),
 )
 
 # ---------------------------------------------------------------------------------------------
