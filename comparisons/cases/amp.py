@@ -146,6 +146,17 @@ scaler_case("disabled", lambda o, p: o.SGD(p, lr=0.05), "......",
             scaler_options={"enabled": False})
 
 
+def amp_training_step(model: Any, optimizer: Any, scaler: Any, context: Any, x: Any, y: Any) -> Any:
+    """One mixed-precision step of a mean-squared-error regression, the same code for both engines."""
+    with context:
+        loss = ((model(x).float() - y) ** 2).mean()
+    optimizer.zero_grad()
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss
+
+
 def autocast_training_case(name: str, steps: int = 12, seed: int = 0) -> Case:
     """A Linear-Tanh-Linear model trained with autocast and GradScaler from init_scale 2**24:
     the float16 gradients overflow at first, so steps are skipped and the scale halves until
@@ -165,20 +176,13 @@ def autocast_training_case(name: str, steps: int = 12, seed: int = 0) -> Case:
             x = rng.standard_normal((8, 16)).astype(np.float32)
             y = rng.standard_normal((8, 4)).astype(np.float32)
             start = time.perf_counter()
-            with autocast():
-                mt_loss = ((mt_model(minitorch.Tensor(x)).float() - minitorch.Tensor(y)) ** 2).mean()
-            mt_opt.zero_grad()
-            mt_scaler.scale(mt_loss).backward()
-            mt_scaler.step(mt_opt)
-            mt_scaler.update()
+            mt_loss = amp_training_step(mt_model, mt_opt, mt_scaler, autocast(), minitorch.Tensor(x),
+                                        minitorch.Tensor(y))
             mt_seconds += time.perf_counter() - start
             start = time.perf_counter()
-            with torch.autocast("cpu", dtype=torch.float16):
-                torch_loss = ((torch_model(torch.from_numpy(x)).float() - torch.from_numpy(y)) ** 2).mean()
-            torch_opt.zero_grad()
-            torch_scaler.scale(torch_loss).backward()
-            torch_scaler.step(torch_opt)
-            torch_scaler.update()
+            torch_loss = amp_training_step(torch_model, torch_opt, torch_scaler,
+                                           torch.autocast("cpu", dtype=torch.float16), torch.from_numpy(x),
+                                           torch.from_numpy(y))
             torch_seconds += time.perf_counter() - start
             checks.append(Check(f"step {step} loss", "state", mt_loss.data, torch_loss.detach().numpy(),
                                 **FLOAT16_TOL))
