@@ -205,28 +205,33 @@ def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) 
         report.status = "todo"
         report.messages.append("not implemented yet: replace `raise NotImplementedError` with your code.")
         return report
+    shown: set[str] = set()
     for case, outcome in zip(cases, outcomes, strict=True):
-        reason = _case_failure(exercise, case, outcome)
-        if reason is None:
+        failure = _case_failure(exercise, case, outcome)
+        if failure is None:
             report.cases_passed += 1
-        else:
-            report.messages.append(f"case '{case.label}' (inputs: {_shapes(case)}):\n{reason}")
+            continue
+        reason, hint = failure
+        if hint and hint not in shown:  # each hint once, at its first failing case
+            reason += f"\nHint: {hint}"
+            shown.add(hint)
+        report.messages.append(f"case '{case.label}' (inputs: {_shapes(case)}):\n{reason}")
     if report.cases_passed == len(cases):
         report.status = "done"
     return report
 
 
-def _case_failure(exercise: Exercise, case: Case, outcome: Outcome) -> str | None:
-    expected = None if exercise.validate else expected_output(exercise, case)
+def _case_failure(exercise: Exercise, case: Case, outcome: Outcome) -> tuple[str, str | None] | None:
+    """None if the case passed, else (what is wrong, the classic mistake's hint if one matches)."""
     if outcome.get("not_implemented"):
-        return "raised NotImplementedError"
+        return "raised NotImplementedError", None
     if "raised" in outcome:
-        return "your function raised an exception:\n" + outcome["raised"]
+        return "your function raised an exception:\n" + outcome["raised"], None
+    expected = None if exercise.validate else expected_output(exercise, case)
     reason = _verdict(exercise, case, expected, outcome["value"])
     if reason is None:
         return None
-    hint = classic_hint(exercise, case, expected, outcome["value"])
-    return reason + (f"\nHint: {hint}" if hint else "")
+    return reason, classic_hint(exercise, case, expected, outcome["value"])
 
 
 def _rename(reason: str, exercise: Exercise) -> str:
