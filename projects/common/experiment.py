@@ -79,9 +79,12 @@ def build_optimizer(args: argparse.Namespace, params: Iterable[nn.Parameter]) ->
     return cls(params, lr=args.lr, weight_decay=args.weight_decay)
 
 
-def limit(dataset: Dataset, n: int | None) -> Dataset:
-    """The first ``n`` examples (all when ``n`` is None)."""
-    return dataset if n is None else torch.utils.data.Subset(dataset, range(min(n, len(dataset))))
+def limit(dataset: Dataset, n: int | None) -> tuple[Dataset, list[int] | None]:
+    """The first ``n`` examples (all when ``n`` is None), and their lengths if the dataset has them."""
+    lengths = getattr(dataset, "lengths", None)
+    if n is None or n >= len(dataset):
+        return dataset, lengths
+    return torch.utils.data.Subset(dataset, range(n)), lengths[:n] if lengths is not None else None
 
 
 def run_folder(args: argparse.Namespace, project: str) -> Path:
@@ -108,22 +111,27 @@ def run(
     model = task.model.to(device)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    train_set, train_lengths = limit(task.train_set, args.limit_train)
     train_loader = make_loader(
-        limit(task.train_set, args.limit_train),
+        train_set,
         args.batch_size,
         shuffle=True,
         seed=args.seed,
         rank=info.rank,
         world_size=info.world_size,
         collate_fn=task.collate_fn,
+        lengths=train_lengths,
     )
-    eval_loaders = {
-        split: make_loader(
-            limit(ds, args.limit_eval), args.batch_size, shuffle=False, collate_fn=task.collate_fn
+
+    def eval_loader(dataset: Dataset) -> Any:
+        subset, lengths = limit(dataset, args.limit_eval)
+        return make_loader(
+            subset, args.batch_size, shuffle=False, collate_fn=task.collate_fn, lengths=lengths
         )
-        for split, ds in (("val", task.val_set), ("test", task.test_set))
-        if ds is not None
-    }
+
+    eval_loaders = {"val": eval_loader(task.val_set)}
+    if task.test_set is not None:
+        eval_loaders["test"] = eval_loader(task.test_set)
     optimizer = build_optimizer(args, model.parameters())
     steps_per_epoch = len(train_loader)
     state = TrainState(
@@ -217,7 +225,7 @@ def finish(
         "history": state.history,
     }
     run_outputs.write_json_atomic(metrics, out / "metrics.json")
-    run_outputs.plot_curves(state.history, out)
+    run_outputs.plot_curves(state.history, out, task.val_name)
     run_outputs.plot_confusion(
         report.confusion,
         task.class_names,

@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torchvision  # noqa: E402
+import matplotlib.pyplot as plt  # headless machines fall back to the Agg backend
+import numpy as np
+import torch
+import torchvision
+from matplotlib.ticker import MaxNLocator
 
 
 def write_json_atomic(obj: Any, path: Path) -> None:
@@ -54,14 +52,15 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def plot_curves(history: Sequence[dict[str, float]], out_dir: Path) -> list[Path]:
+def plot_curves(history: Sequence[dict[str, float]], out_dir: Path, val_label: str = "val") -> list[Path]:
     """``loss.png`` and ``accuracy.png``: train and validation values per epoch."""
     epochs = [h["epoch"] for h in history]
     paths = []
     for metric in ("loss", "accuracy"):
         fig, ax = plt.subplots(figsize=(6, 4))
-        for split in ("train", "val"):
-            ax.plot(epochs, [h[f"{split}_{metric}"] for h in history], marker="o", label=split)
+        for split, label in (("train", "train"), ("val", val_label)):
+            ax.plot(epochs, [h[f"{split}_{metric}"] for h in history], marker="o", label=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(f"{metric} per epoch")
@@ -93,7 +92,7 @@ def plot_confusion(confusion: torch.Tensor, class_names: Sequence[str], path: Pa
 def format_confusion(confusion: torch.Tensor, class_names: Sequence[str]) -> str:
     """The confusion matrix as aligned text (rows: true class, columns: predicted)."""
     names = [str(c)[:10] for c in class_names]
-    width = max(6, *(len(n) for n in names), len(str(int(confusion.max()))) + 1)
+    width = max(6, *(len(n) for n in names), len(str(int(confusion.max())))) + 1
     lines = ["true \\ pred".ljust(12) + "".join(n.rjust(width) for n in names)]
     for name, row in zip(names, confusion.tolist(), strict=True):
         lines.append(name.ljust(12) + "".join(str(v).rjust(width) for v in row))

@@ -119,6 +119,11 @@ class EncodedText(Dataset):
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def lengths(self) -> list[int]:
+        """Token count of each example (used to bucket batches by length)."""
+        return [len(x) for x in self.ids]
+
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
         return self.ids[i], self.labels[i]
 

@@ -172,8 +172,9 @@ class Trainer:
         last = None
         cb.on_train_begin(s)
         while s.epoch < s.epochs and not s.stop_training:
-            if hasattr(train_loader.sampler, "set_epoch"):
-                train_loader.sampler.set_epoch(s.epoch)
+            for sampler in (train_loader.sampler, train_loader.batch_sampler):
+                if hasattr(sampler, "set_epoch"):  # reshuffle with seed + epoch
+                    sampler.set_epoch(s.epoch)
             cb.on_epoch_begin(s)
             start = time.perf_counter()
             train = self.train_epoch(train_loader)

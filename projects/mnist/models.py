@@ -39,4 +39,3 @@ def cnn(width: int = 16, classes: int = 10, dropout: float = 0.25) -> nn.Sequent
         nn.Dropout(dropout),
         nn.Linear(128, classes),
     )
-

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from projects.common.loaders import BucketBatchSampler
 from projects.common.text_data import (
     EncodedText,
     pad_collate,
@@ -117,3 +118,25 @@ def test_real_text_counts(real_root: Path) -> None:
     assert counts == {"train": 6_920, "dev": 872, "test": 1_821}
     assert len(read_sst2("train", "glue", real_root)) == 67_349
     assert read_sst2("test", "kim", real_root)[0] == ("no movement , no yuks , not much of anything .", 0)
+
+
+def test_bucket_batches_cover_each_example_once_and_split_across_ranks() -> None:
+    lengths = [int(x) for x in torch.randint(1, 40, (203,), generator=torch.Generator().manual_seed(0))]
+    one = BucketBatchSampler(lengths, 8, shuffle=True, seed=5, pool=4)
+    one.set_epoch(2)
+    batches = list(one)
+    assert len(batches) == len(one) == 26
+    assert sorted(i for b in batches for i in b) == list(range(203))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 10  # random batches of 8 from 1..39 spread about 30
+    ranks = []
+    for rank in (0, 1):
+        sampler = BucketBatchSampler(lengths, 8, shuffle=True, seed=5, pool=4, rank=rank, world_size=2)
+        sampler.set_epoch(2)
+        ranks.append(list(sampler))
+    assert [sorted(a + b) for a, b in zip(*ranks, strict=True)] == [sorted(b) for b in batches]
+    one.set_epoch(3)
+    assert list(one) != batches  # a new order each epoch
+    ordered = list(BucketBatchSampler(lengths, 8, shuffle=False))
+    flat = [lengths[i] for b in ordered for i in b]
+    assert flat == sorted(lengths)
