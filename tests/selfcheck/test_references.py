@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,6 +29,14 @@ def test_the_list_covers_the_curriculum() -> None:
     assert len(EXERCISES) >= 20
     assert REQUIRED <= set(IDS)
     assert {e.chapter for e in EXERCISES} == set(CHAPTERS)
+
+
+def test_the_guide_lists_every_exercise() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "selfcheck.md").read_text(encoding="utf-8")
+    missing = [name for name in IDS if f"`{name}`" not in guide]
+    assert not missing, f"docs/selfcheck.md does not list {missing}"
+    for english, chinese in CHAPTERS.values():
+        assert f"{english} ({chinese})" in guide
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=IDS)
