@@ -159,15 +159,17 @@ def plot_gradcam(
     names = list(class_names) if class_names else [str(i) for i in range(result.logits.shape[1])]
     z = result.logits - result.logits.max(axis=1, keepdims=True)
     probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    fig, axes = plt.subplots(2, n, figsize=(1.9 * n, 4.3), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(1.9 * n, 4.6), squeeze=False)
     for i in range(n):
         picture = to_display(images[i])
-        axes[0, i].imshow(picture, cmap="gray" if picture.ndim == 2 else None)
-        truth = f"true {names[labels[i]]}\n" if labels is not None else ""
-        axes[0, i].set_title(truth, fontsize=8)
         c = result.classes[i]
+        truth = f"true {names[labels[i]]}, " if labels is not None else ""
+        empty = "\n(no positive evidence)" if result.maps[i].max() <= 0 else ""
+        axes[0, i].imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+        axes[0, i].set_title(
+            f"{truth}cam for {names[c]}\np({names[c]}) = {probs[i, c]:.2f}{empty}", fontsize=8
+        )
         axes[1, i].imshow(overlay(images[i], result.cams[i]))
-        axes[1, i].set_title(f"cam: {names[c]} ({probs[i, c]:.2f})", fontsize=8)
         for ax in axes[:, i]:
             ax.axis("off")
     fig.suptitle(f"Grad-CAM at layer {result.layer!r}", fontsize=9)
