@@ -40,6 +40,7 @@ from minitorch.autograd import Function
 from minitorch.tensor import Tensor
 
 IntPair = int | Sequence[int]
+_CHUNK_BYTES = 4 << 20  # the backward's dcols block size: about what a core's cache holds
 
 
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
@@ -74,18 +75,15 @@ def window_slice(i: int, j: int, stride: tuple[int, int], dilation: tuple[int, i
             slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
 
-def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, int],
-           dilation: tuple[int, int]) -> np.ndarray:
-    """The adjoint of `windows`: dxp[n, c, y*sh + i*dh, x*sw + j*dw] += dcols[n, c, i, j, y, x].
+def col2im(dcols: np.ndarray, dxp: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]) -> None:
+    """The adjoint of `windows`, in place: dxp[n, c, y*sh + i*dh, x*sw + j*dw] += dcols[n, c, i, j, y, x].
 
     One strided slice add per kernel offset (i, j); overlapping windows accumulate.
     """
     kh, kw, oh, ow = dcols.shape[2:]
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
     for i in range(kh):
         for j in range(kw):
             dxp[window_slice(i, j, stride, dilation, (oh, ow))] += dcols[:, :, i, j]
-    return dxp
 
 
 def output_size(size: int, kernel: int, stride: int, padding_total: int, dilation: int,
@@ -102,6 +100,17 @@ def output_size(size: int, kernel: int, stride: int, padding_total: int, dilatio
     return out
 
 
+def pad2d(x: np.ndarray, padding: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) with `value` added around H and W: (top, bottom, left, right)."""
+    if not any(padding):
+        return x
+    top, bottom, left, right = padding
+    n, c, h, w = x.shape
+    xp = np.full((n, c, top + h + bottom, left + w + right), value, dtype=x.dtype)
+    xp[:, :, top:top + h, left:left + w] = x
+    return xp
+
+
 def unpad(dxp: np.ndarray, padding: tuple[int, int, int, int], shape: tuple[int, ...]) -> np.ndarray:
     """The gradient of the un-padded input: the middle of dxp, contiguous."""
     top, _, left, _ = padding
@@ -112,24 +121,32 @@ def unpad(dxp: np.ndarray, padding: tuple[int, int, int, int], shape: tuple[int,
 
 class Conv2d(Function):
     """out = conv(x, w) + b via im2col + GEMM; backward via GEMMs and col2im (module docstring).
-    torch.nn.functional.conv2d"""
+    torch.nn.functional.conv2d
+
+    The bias rides along in the GEMMs: it is the weight of one more input row that is always 1,
+    so cols gets a row of ones and W a column holding b. The forward then adds b for free, and
+    the last column of dW = g cols^T is sum(g) = db, also for free.
+    """
 
     op_name = "conv2d"
 
     def forward(self, x: np.ndarray, w: np.ndarray, *bias: np.ndarray, stride: tuple[int, int],
                 padding: tuple[int, int, int, int], dilation: tuple[int, int], groups: int) -> np.ndarray:
-        n, c, _, _ = x.shape
+        n = x.shape[0]
         o, c_group, kh, kw = w.shape
-        top, bottom, left, right = padding
-        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
+        k = c_group * kh * kw
+        xp = pad2d(x, padding)
         oh = output_size(xp.shape[2], kh, stride[0], 0, dilation[0])
         ow = output_size(xp.shape[3], kw, stride[1], 0, dilation[1])
-        cols = windows(xp, (kh, kw), stride, dilation, (oh, ow)).reshape(
-            n, groups, c_group * kh * kw, oh * ow)  # the one copy of im2col
-        w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
-        out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
+        cols = np.empty((n, groups, k + len(bias), oh * ow), dtype=x.dtype)
+        patches = windows(xp, (kh, kw), stride, dilation, (oh, ow))
+        patches = patches.reshape(n, groups, c_group, kh, kw, oh, ow)
+        np.copyto(cols[:, :, :k].reshape(patches.shape, copy=False), patches)  # the one copy of im2col
+        w_groups = w.reshape(groups, o // groups, k)
         if bias:
-            out += bias[0].reshape(o, 1, 1)
+            cols[:, :, k] = 1
+            w_groups = np.concatenate([w_groups, bias[0].reshape(groups, o // groups, 1)], axis=2)
+        out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
         self.save_for_backward(cols, w_groups)
         self.args = x.shape, xp.shape, w.shape, stride, padding, dilation, (oh, ow)
         return out
@@ -137,22 +154,29 @@ class Conv2d(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         cols, w_groups = self.saved_tensors
         x_shape, padded_shape, w_shape, stride, padding, dilation, out_size = self.args
-        n, groups, k, length = cols.shape
+        n, groups, _, length = cols.shape
+        k = w_shape[1] * w_shape[2] * w_shape[3]
         g = grad.reshape(n, groups, w_shape[0] // groups, length)
-        dx = dw = None
-        if self.needs_input_grad[0]:
-            dcols = np.matmul(np.ascontiguousarray(w_groups.transpose(0, 2, 1)), g)  # (N, G, K, L)
-            dcols = dcols.reshape(n, x_shape[1], *w_shape[2:], *out_size)
-            dx = unpad(col2im(dcols, padded_shape, stride, dilation), padding, x_shape)
-        if self.needs_input_grad[1]:
-            dw = np.zeros((groups, w_shape[0] // groups, k), dtype=grad.dtype)
-            for image in range(n):  # one GEMM per image, accumulated: dW = sum_n g[n] cols[n]^T
-                dw += np.matmul(g[image], cols[image].transpose(0, 2, 1))
-            dw = dw.reshape(w_shape)
+        need_x, need_params = self.needs_input_grad[0], any(self.needs_input_grad[1:])
+        w_t = np.ascontiguousarray(w_groups[:, :, :k].transpose(0, 2, 1))
+        dxp = np.zeros(padded_shape, dtype=grad.dtype) if need_x else None
+        dw = np.zeros(w_groups.shape, dtype=grad.dtype) if need_params else None
+        # A few images at a time: each block of dcols is still in cache when col2im reads it, and
+        # no temporary is as large as cols.
+        step = max(1, _CHUNK_BYTES // cols[0].nbytes)
+        for start in range(0, n, step):
+            images = slice(start, start + step)
+            if need_params:  # [dW | db] = sum_n g[n] cols[n]^T
+                dw += np.matmul(g[images], cols[images].transpose(0, 1, 3, 2)).sum(axis=0)
+            if need_x:  # dcols = W^T g, then scattered back to the pixels
+                dcols = np.matmul(w_t, g[images]).reshape(-1, x_shape[1], *w_shape[2:], *out_size)
+                col2im(dcols, dxp[images], stride, dilation)
+        dx = unpad(dxp, padding, x_shape) if need_x else None
         if len(self.needs_input_grad) == 2:
-            return dx, dw
-        db = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
-        return dx, dw, db
+            return dx, dw.reshape(w_shape) if need_params else None
+        if not need_params:
+            return dx, None, None
+        return dx, dw[:, :, :k].reshape(w_shape), dw[:, :, k].reshape(w_shape[0])
 
 
 # ---------------------------------------------------------------------------------------------
