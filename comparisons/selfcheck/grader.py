@@ -27,6 +27,7 @@ from comparisons.selfcheck import worker
 from comparisons.selfcheck.exercise import Case, Exercise
 
 DEFAULT_TIME_LIMIT = 10.0
+PRINTED_LINES = 10
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Report:
     cases_passed: int = 0
     cases_total: int = 0
     messages: list[str] = field(default_factory=list)
+    printed: str = ""  # what the learner's code printed (and its warnings), for a failing attempt
 
     @property
     def passed(self) -> bool:
@@ -50,6 +52,10 @@ class Report:
         lines += ["  " + m.replace("\n", "\n  ") for m in self.messages[:shown]]
         if len(self.messages) > shown:
             lines.append(f"  ... and {len(self.messages) - shown} more failing cases")
+        if self.printed and not self.passed:
+            tail = self.printed.splitlines()[-PRINTED_LINES:]
+            lines.append(f"  what your code printed (last {len(tail)} lines):")
+            lines += ["    " + line for line in tail]
         return "\n".join(lines)
 
 
@@ -156,8 +162,10 @@ def run_in_process(fn: Callable[..., Any], cases: list[Case]) -> list[Outcome]:
     return outcomes
 
 
-def run_in_worker(path: Path, function: str, cases: list[Case], time_limit: float) -> list[Outcome] | str:
-    """Run the learner's file in a worker process; a string is a whole-file failure message."""
+def run_in_worker(path: Path, function: str, cases: list[Case],
+                  time_limit: float) -> tuple[list[Outcome] | str, str]:
+    """Run the learner's file in a worker process. Returns (the outcomes, or one message when the
+    whole attempt failed, and what the learner's code printed)."""
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
         job = Path(tmp)
         worker.save(job / "inputs", [case.args for case in cases])
@@ -166,17 +174,22 @@ def run_in_worker(path: Path, function: str, cases: list[Case], time_limit: floa
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit,
                                   env={**_base_env(), **env})
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as timeout:
+            printed = timeout.stderr or ""  # bytes, whatever `text` says
+            printed = printed.decode(errors="replace") if isinstance(printed, bytes) else printed
             progress = job / "progress"
-            index = int(progress.read_text()) if progress.exists() else 0
+            if not progress.exists():
+                return (f"time limit: importing your file did not finish within {time_limit:g} s "
+                        f"(code at the top level of the file runs on import)."), printed
+            case = cases[int(progress.read_text())]
             return (f"time limit: your function did not return within {time_limit:g} s on case "
-                    f"'{cases[index].label}' ({_shapes(cases[index])}). Is there an infinite loop, "
-                    f"or a Python loop over every element of a large array?")
+                    f"'{case.label}' ({_shapes(case)}). Is there an infinite loop, or a Python loop "
+                    f"over every element of a large array?"), printed
         if not (job / "outputs.json").exists():
-            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-            return f"your code stopped the checker's worker process (exit code {done.returncode}).\n{tail}"
+            stopped = f"your code stopped the checker's worker process (exit code {done.returncode})."
+            return stopped, done.stderr
         result = worker.load(job / "outputs")
-    return result.get("error") or result["results"]
+    return result.get("error") or result["results"], done.stderr
 
 
 def _base_env() -> dict[str, str]:
@@ -253,4 +266,7 @@ def check_reference(exercise: Exercise) -> Report:
 def check_file(exercise: Exercise, path: Path, time_limit: float = DEFAULT_TIME_LIMIT) -> Report:
     """Grade the learner's file, running it in a worker process with a time limit."""
     cases = exercise.make_cases(np.random.default_rng(exercise.seed))
-    return grade(exercise, run_in_worker(path.resolve(), exercise.name, cases, time_limit), cases)
+    outcomes, printed = run_in_worker(path.resolve(), exercise.name, cases, time_limit)
+    report = grade(exercise, outcomes, cases)
+    report.printed = printed.strip()
+    return report

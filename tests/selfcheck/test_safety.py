@@ -138,3 +138,18 @@ def test_the_stub_itself_is_not_started_not_failing(attempt) -> None:
         """)
     assert report.status == "todo"
     assert "replace `raise NotImplementedError`" in report.text()
+
+
+def test_a_hang_at_import_and_the_learners_prints_are_shown(attempt) -> None:
+    text = assert_clean(attempt("dropout", """
+        print("about to loop")
+        while True:
+            pass
+        """, time_limit=1.5))
+    assert "importing your file did not finish within 1.5 s" in text
+    text = assert_clean(attempt("dropout", """
+        def dropout(x, p, keep, training):
+            print("shape", x.shape)
+            return x
+        """))
+    assert "what your code printed" in text and "shape (4, 6)" in text
