@@ -10,8 +10,10 @@ hint.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -171,12 +173,20 @@ def run_in_worker(path: Path, function: str, cases: list[Case],
         worker.save(job / "inputs", [case.args for case in cases])
         command = [sys.executable, worker.__file__, str(path), function, str(job)]
         env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit,
-                                  env={**_base_env(), **env})
-        except subprocess.TimeoutExpired as timeout:
-            printed = timeout.stderr or ""  # bytes, whatever `text` says
-            printed = printed.decode(errors="replace") if isinstance(printed, bytes) else printed
+        # A session of its own, so that a timeout also stops any process the learner's code started.
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**_base_env(), **env}, start_new_session=True) as proc:
+            timed_out = False
+            try:
+                printed = proc.communicate(timeout=time_limit)[1]
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                if proc.poll() is None:  # timed out, or the user pressed Ctrl-C: stop it all
+                    _kill_session(proc)
+            if timed_out:
+                printed = proc.communicate()[1]
+        if timed_out:
             progress = job / "progress"
             if not progress.exists():
                 return (f"time limit: importing your file did not finish within {time_limit:g} s "
@@ -186,10 +196,18 @@ def run_in_worker(path: Path, function: str, cases: list[Case],
                     f"'{case.label}' ({_shapes(case)}). Is there an infinite loop, or a Python loop "
                     f"over every element of a large array?"), printed
         if not (job / "outputs.json").exists():
-            stopped = f"your code stopped the checker's worker process (exit code {done.returncode})."
-            return stopped, done.stderr
+            return f"your code stopped the checker's worker process (exit code {proc.returncode}).", printed
         result = worker.load(job / "outputs")
-    return result.get("error") or result["results"], done.stderr
+    return result.get("error") or result["results"], printed
+
+
+def _kill_session(proc: subprocess.Popen) -> None:
+    """Kill the worker and everything it started (POSIX); just the worker elsewhere."""
+    if hasattr(os, "killpg"):
+        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own meanwhile
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
 
 
 def _base_env() -> dict[str, str]:
