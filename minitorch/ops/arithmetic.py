@@ -187,11 +187,15 @@ class MatMul(Function):
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            if b2.ndim == 2 and a2.ndim > 2:
+            if b2.ndim == 2:
                 # A shared 2-D weight: fold all batch rows into one GEMM instead of a batched
-                # GEMM followed by a sum over the batch.
-                k, n = a2.shape[-1], g2.shape[-1]
-                grad_b = (a2.reshape(-1, k).T @ g2.reshape(-1, n)).reshape(b.shape)
+                # GEMM followed by a sum over the batch. When b is a transposed view (x @ W.T in
+                # a linear layer), compute (g^T a)^T instead of a^T g: the same numbers, laid out
+                # so that W's gradient comes back in W's own C order with no transposing copy.
+                rows_a, rows_g = a2.reshape(-1, a2.shape[-1]), g2.reshape(-1, g2.shape[-1])
+                transposed_view = b2.flags.f_contiguous and not b2.flags.c_contiguous
+                grad_b = (rows_g.T @ rows_a).T if transposed_view else rows_a.T @ rows_g
+                grad_b = grad_b.reshape(b.shape)
             else:
                 grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
                 grad_b = grad_b.reshape(b.shape)
