@@ -43,6 +43,28 @@ IntPair = int | Sequence[int]
 _CHUNK_BYTES = 4 << 20  # the backward's dcols block size: about what a core's cache holds
 
 
+class _SpareBuffers:
+    """im2col buffers whose convolution has finished its backward, kept for the next forward of
+    the same shape (a training loop runs the same shapes every step). A fresh array of tens of
+    megabytes costs page faults that take about as long as filling it; a recycled one does not.
+    At most `limit` buffers are kept, so memory stays bounded by the last step's peak."""
+
+    def __init__(self, limit: int = 32) -> None:
+        self.limit = limit
+        self.free: dict[tuple, list[np.ndarray]] = {}
+
+    def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        stack = self.free.get((shape, dtype))
+        return stack.pop() if stack else np.empty(shape, dtype=dtype)
+
+    def give(self, array: np.ndarray) -> None:
+        if sum(len(s) for s in self.free.values()) < self.limit:
+            self.free.setdefault((array.shape, array.dtype), []).append(array)
+
+
+_SPARE_COLS = _SpareBuffers()
+
+
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
     """An int or a pair of ints as a pair (torch's `_pair`)."""
     if isinstance(value, int | np.integer):
@@ -66,24 +88,40 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
     )
 
 
-def window_slice(i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
-                 out_size: tuple[int, int]) -> tuple[slice, ...]:
-    """The slice of the padded input read by kernel offset (i, j) over all output pixels:
-    rows i*dh, i*dh + sh, ..., (OH - 1) sh + i*dh (and the same for columns)."""
-    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_size
-    return (slice(None), slice(None), slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-            slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+def _axis_reads(size: int, out: int, offset: int, stride: int, pad_before: int) -> tuple[slice, slice]:
+    """Along one axis: output y reads input y*stride + offset - pad_before. Returns the slice of
+    outputs whose read lies inside the (unpadded) input, and the slice of inputs they read."""
+    first = max(0, -((offset - pad_before) // stride))  # ceil((pad_before - offset) / stride)
+    stop = min(out, (size - 1 + pad_before - offset) // stride + 1)
+    start = first * stride + offset - pad_before
+    if stop <= first:
+        return slice(0, 0), slice(0, 0)
+    return slice(first, stop), slice(start, start + (stop - first - 1) * stride + 1, stride)
 
 
-def col2im(dcols: np.ndarray, dxp: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]) -> None:
-    """The adjoint of `windows`, in place: dxp[n, c, y*sh + i*dh, x*sw + j*dw] += dcols[n, c, i, j, y, x].
+def window_reads(i: int, j: int, x_size: tuple[int, int], out_size: tuple[int, int],
+                 stride: tuple[int, int], dilation: tuple[int, int],
+                 padding: tuple[int, int, int, int]) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """For kernel offset (i, j): (the outputs' slice, the input slice they read), leaving out the
+    reads that fall in the padding (a padded value has no gradient to receive)."""
+    out_h, in_h = _axis_reads(x_size[0], out_size[0], i * dilation[0], stride[0], padding[0])
+    out_w, in_w = _axis_reads(x_size[1], out_size[1], j * dilation[1], stride[1], padding[2])
+    every = slice(None)
+    return (every, every, out_h, out_w), (every, every, in_h, in_w)
+
+
+def col2im(dcols: np.ndarray, dx: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
+           padding: tuple[int, int, int, int]) -> None:
+    """The adjoint of im2col, in place: dx[n, c, y*sh + i*dh - top, x*sw + j*dw - left] +=
+    dcols[n, c, i, j, y, x], for the positions inside the input (padding gets nothing).
 
     One strided slice add per kernel offset (i, j); overlapping windows accumulate.
     """
     kh, kw, oh, ow = dcols.shape[2:]
     for i in range(kh):
         for j in range(kw):
-            dxp[window_slice(i, j, stride, dilation, (oh, ow))] += dcols[:, :, i, j]
+            outs, ins = window_reads(i, j, dx.shape[2:], (oh, ow), stride, dilation, padding)
+            dx[ins] += dcols[:, :, i, j][outs]
 
 
 def output_size(size: int, kernel: int, stride: int, padding_total: int, dilation: int,
@@ -111,14 +149,6 @@ def pad2d(x: np.ndarray, padding: tuple[int, int, int, int], value: float = 0.0)
     return xp
 
 
-def unpad(dxp: np.ndarray, padding: tuple[int, int, int, int], shape: tuple[int, ...]) -> np.ndarray:
-    """The gradient of the un-padded input: the middle of dxp, contiguous."""
-    top, _, left, _ = padding
-    if dxp.shape == shape:
-        return dxp
-    return np.ascontiguousarray(dxp[:, :, top:top + shape[2], left:left + shape[3]])
-
-
 class Conv2d(Function):
     """out = conv(x, w) + b via im2col + GEMM; backward via GEMMs and col2im (module docstring).
     torch.nn.functional.conv2d
@@ -138,7 +168,7 @@ class Conv2d(Function):
         xp = pad2d(x, padding)
         oh = output_size(xp.shape[2], kh, stride[0], 0, dilation[0])
         ow = output_size(xp.shape[3], kw, stride[1], 0, dilation[1])
-        cols = np.empty((n, groups, k + len(bias), oh * ow), dtype=x.dtype)
+        cols = _SPARE_COLS.take((n, groups, k + len(bias), oh * ow), x.dtype)
         patches = windows(xp, (kh, kw), stride, dilation, (oh, ow))
         patches = patches.reshape(n, groups, c_group, kh, kw, oh, ow)
         np.copyto(cols[:, :, :k].reshape(patches.shape, copy=False), patches)  # the one copy of im2col
@@ -148,18 +178,24 @@ class Conv2d(Function):
             w_groups = np.concatenate([w_groups, bias[0].reshape(groups, o // groups, 1)], axis=2)
         out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
         self.save_for_backward(cols, w_groups)
-        self.args = x.shape, xp.shape, w.shape, stride, padding, dilation, (oh, ow)
+        self.args = x.shape, w.shape, stride, padding, dilation, (oh, ow)
         return out
+
+    def release(self) -> None:
+        """After the backward, cols is dead: recycle it for the next forward of this shape."""
+        if self._saved:
+            _SPARE_COLS.give(self._saved[0])
+        super().release()
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         cols, w_groups = self.saved_tensors
-        x_shape, padded_shape, w_shape, stride, padding, dilation, out_size = self.args
+        x_shape, w_shape, stride, padding, dilation, out_size = self.args
         n, groups, _, length = cols.shape
         k = w_shape[1] * w_shape[2] * w_shape[3]
         g = grad.reshape(n, groups, w_shape[0] // groups, length)
         need_x, need_params = self.needs_input_grad[0], any(self.needs_input_grad[1:])
         w_t = np.ascontiguousarray(w_groups[:, :, :k].transpose(0, 2, 1))
-        dxp = np.zeros(padded_shape, dtype=grad.dtype) if need_x else None
+        dx = np.zeros(x_shape, dtype=grad.dtype) if need_x else None
         dw = np.zeros(w_groups.shape, dtype=grad.dtype) if need_params else None
         # A few images at a time: each block of dcols is still in cache when col2im reads it, and
         # no temporary is as large as cols.
@@ -170,8 +206,7 @@ class Conv2d(Function):
                 dw += np.matmul(g[images], cols[images].transpose(0, 1, 3, 2)).sum(axis=0)
             if need_x:  # dcols = W^T g, then scattered back to the pixels
                 dcols = np.matmul(w_t, g[images]).reshape(-1, x_shape[1], *w_shape[2:], *out_size)
-                col2im(dcols, dxp[images], stride, dilation)
-        dx = unpad(dxp, padding, x_shape) if need_x else None
+                col2im(dcols, dx[images], stride, dilation, padding)
         if len(self.needs_input_grad) == 2:
             return dx, dw.reshape(w_shape) if need_params else None
         if not need_params:

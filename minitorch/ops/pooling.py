@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from minitorch.autograd import Function
-from minitorch.ops.conv import IntPair, output_size, pad2d, pair, unpad, window_slice, windows
+from minitorch.ops.conv import IntPair, output_size, pad2d, pair, window_reads, windows
 from minitorch.tensor import Tensor
 
 
@@ -42,25 +42,25 @@ class MaxPool2d(Function):
             np.maximum(best, candidate, out=best)
             np.copyto(where, offset, where=better)
         self.where = where
-        self.args = x.shape, xp.shape, kernel, stride, padding, dilation, out_size
+        self.args = x.shape, kernel, stride, padding, dilation, out_size
         return best
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        x_shape, padded_shape, kernel, stride, padding, dilation, out_size = self.args
-        # When the windows tile the input exactly (2x2 stride 2 on an even size), each input
-        # belongs to one window at one offset: every element is written once, so no zeros first
-        # and no read-modify-write.
-        tiles = stride == kernel and dilation == (1, 1) and padded_shape[2:] == (
+        x_shape, kernel, stride, padding, dilation, out_size = self.args
+        # When the windows tile the input exactly (2x2 stride 2 on an even size, no padding),
+        # each input belongs to one window at one offset: every element is written once, so
+        # no zeros first and no read-modify-write.
+        tiles = stride == kernel and dilation == (1, 1) and not any(padding) and x_shape[2:] == (
             out_size[0] * kernel[0], out_size[1] * kernel[1])
-        dxp = np.empty(padded_shape, dtype=grad.dtype) if tiles else np.zeros(padded_shape, dtype=grad.dtype)
+        dx = np.empty(x_shape, dtype=grad.dtype) if tiles else np.zeros(x_shape, dtype=grad.dtype)
         for offset in range(kernel[0] * kernel[1]):
-            i, j = divmod(offset, kernel[1])
-            target = dxp[window_slice(i, j, stride, dilation, out_size)]
+            outs, ins = window_reads(*divmod(offset, kernel[1]), x_shape[2:], out_size, stride, dilation,
+                                     padding)
             if tiles:
-                np.multiply(grad, self.where == offset, out=target)
+                np.multiply(grad, self.where == offset, out=dx[ins])
             else:
-                target += grad * (self.where == offset)
-        return unpad(dxp, padding, x_shape)
+                dx[ins] += (grad * (self.where == offset))[outs]
+        return dx
 
 
 class AvgPool2d(Function):
@@ -78,17 +78,18 @@ class AvgPool2d(Function):
         for offset in range(1, kernel[0] * kernel[1]):
             total += view[:, :, offset // kernel[1], offset % kernel[1]]
         self.divisor = divisor
-        self.args = x.shape, xp.shape, kernel, stride, padding, out_size
+        self.args = x.shape, kernel, stride, padding, out_size
         return total / divisor
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        x_shape, padded_shape, kernel, stride, padding, out_size = self.args
+        x_shape, kernel, stride, padding, out_size = self.args
         share = grad / self.divisor
-        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        dx = np.zeros(x_shape, dtype=grad.dtype)
         for i in range(kernel[0]):
             for j in range(kernel[1]):
-                dxp[window_slice(i, j, stride, (1, 1), out_size)] += share
-        return unpad(dxp, padding, x_shape)
+                outs, ins = window_reads(i, j, x_shape[2:], out_size, stride, (1, 1), padding)
+                dx[ins] += share[outs]
+        return dx
 
 
 class AdaptiveAvgPool2d(Function):

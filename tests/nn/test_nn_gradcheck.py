@@ -69,3 +69,19 @@ CASES = {
 def test_gradcheck(name):
     fn, inputs = CASES[name]
     assert minitorch.gradcheck(fn, inputs)
+
+
+def test_conv_buffers_recycled_between_steps_stay_correct():
+    """Two convolutions of the same shape in one graph, over several steps: each step's im2col
+    buffers come back from the previous step's backward, and the gradients stay torch's."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    x, w1, w2 = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((3, 3, 3, 3)), rng.standard_normal((3, 3, 3, 3))
+    for step in range(3):
+        mx, m1, m2 = (minitorch.tensor(a + step, requires_grad=True) for a in (x, w1, w2))
+        tx, t1, t2 = (torch.tensor(a + step, requires_grad=True) for a in (x, w1, w2))
+        (F.conv2d(F.conv2d(mx, m1, padding=1), m2, padding=1) ** 2).sum().backward()
+        (torch.nn.functional.conv2d(torch.nn.functional.conv2d(tx, t1, padding=1), t2, padding=1) ** 2).sum().backward()
+        for m, t_ in ((mx, tx), (m1, t1), (m2, t2)):
+            np.testing.assert_allclose(m.grad.data, t_.grad.numpy(), rtol=1e-10, atol=1e-10)
