@@ -2,7 +2,8 @@
 
 Each runs the functional form on both sides with the same arrays and backpropagates a fixed
 upstream gradient. The stem convolution's input is an image batch, which needs no gradient
-on either side (as in a real network's first layer); the middle-layer conv's input does.
+on either side in a real network's first layer; it is timed that way and also with the input
+gradient computed. The middle-layer conv's input always needs its gradient.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def conv_middle():
 @workload("Conv2d (32,3,32,32) x (64,3,3,3) padding 1 forward+backward (stem: no input grad)", target=1.3)
 def conv_stem():
     return _conv((32, 3, 32, 32), (64, 3, 3, 3), input_grad=False)
+
+
+@workload("Conv2d (32,3,32,32) x (64,3,3,3) padding 1 forward+backward (input grad too)", target=1.3)
+def conv_stem_input_grad():
+    return _conv((32, 3, 32, 32), (64, 3, 3, 3), input_grad=True)
 
 
 @workload("MaxPool2d 2x2 stride 2 on (32,64,32,32) forward+backward", target=2.0)
