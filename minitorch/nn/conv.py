@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from minitorch.nn import functional as F
-from minitorch.nn import init
-from minitorch.nn.linear import empty_parameter, init_bias_from_fan_in
+from minitorch.nn.linear import add_weight_and_bias, reset_weight_and_bias
 from minitorch.nn.module import Module
 from minitorch.ops.conv import IntPair, pair
 from minitorch.tensor import Tensor
@@ -37,17 +34,10 @@ class Conv2d(Module):
         self.stride, self.dilation = pair(stride, "stride"), pair(dilation, "dilation")
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding")
         self.padding_mode = padding_mode
-        self.weight = empty_parameter(out_channels, in_channels // groups, *self.kernel_size)
-        if bias:
-            self.bias = empty_parameter(out_channels)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_channels, in_channels // groups, *self.kernel_size), bias)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            init_bias_from_fan_in(self.bias, self.weight)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

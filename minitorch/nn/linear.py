@@ -14,16 +14,25 @@ from minitorch.nn.parameter import Parameter
 from minitorch.tensor import DEFAULT_FLOAT, Tensor
 
 
-def empty_parameter(*shape: int) -> Parameter:
-    """A float32 parameter of `shape`, to be filled by an init function."""
-    return Parameter(np.zeros(shape, dtype=DEFAULT_FLOAT))
+def add_weight_and_bias(module: Module, weight_shape: tuple[int, ...], bias: bool) -> None:
+    """Register float32 `weight` of `weight_shape` and, if `bias`, `bias` of size weight_shape[0]
+    (else `bias` is None, as in torch); fill them with `reset_weight_and_bias`."""
+    module.weight = Parameter(np.zeros(weight_shape, dtype=DEFAULT_FLOAT))
+    if bias:
+        module.bias = Parameter(np.zeros(weight_shape[0], dtype=DEFAULT_FLOAT))
+    else:
+        module.register_parameter("bias", None)
+    reset_weight_and_bias(module.weight, module.bias)
 
 
-def init_bias_from_fan_in(bias: Tensor, weight: Tensor) -> None:
-    """torch's default bias init for Linear and Conv: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
-    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    init.uniform_(bias, -bound, bound)
+def reset_weight_and_bias(weight: Tensor, bias: Tensor | None) -> None:
+    """torch's default init for Linear and Conv: W by kaiming_uniform_ with a=sqrt(5), which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.uniform_(bias, -bound, bound)
 
 
 class Identity(Module):
@@ -46,17 +55,10 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = empty_parameter(out_features, in_features)
-        if bias:
-            self.bias = empty_parameter(out_features)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_features, in_features), bias)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            init_bias_from_fan_in(self.bias, self.weight)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.linear(input, self.weight, self.bias)
