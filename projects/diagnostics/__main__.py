@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
+from torch.utils.data import Subset
 
 from projects.common import run_outputs
 from projects.common.device import choose_device, configure_threads
-from projects.common.experiment import build_optimizer, limit
+from projects.common.experiment import build_optimizer
 from projects.common.loaders import make_loader
 from projects.common.seeding import seed_everything
 from projects.common.trainer import evaluate, forward, to_device
@@ -54,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--samples", type=int, default=8, help="test images (the first N)")
     g.add_argument("--layers", type=_names, help="feature-map layers, comma-separated (default: 3 spread)")
     g.add_argument("--layer", help="Grad-CAM layer (default: the last spatial one)")
+    p.add_argument(
+        "--limit-eval", type=int, help="curves: confusion matrix over the first N test images only"
+    )
     g = p.add_argument_group("gradient-flow and lr-finder")
     g.add_argument("--steps", type=int, default=50, help="training steps to measure / sweep")
     g.add_argument("--fresh", action="store_true", help="gradient-flow: a freshly initialized model")
@@ -81,9 +85,7 @@ def images_tool(run: LoadedRun, opts: argparse.Namespace, out: Path, which: str)
 
 
 def train_loader(run: LoadedRun, seed: int) -> torch.utils.data.DataLoader:
-    return make_loader(
-        limit(run.task.train_set, run.args.limit_train), run.args.batch_size, shuffle=True, seed=seed
-    )
+    return make_loader(run.task.train_set, run.args.batch_size, shuffle=True, seed=seed)
 
 
 def gradient_flow_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[Path]:
@@ -130,10 +132,14 @@ def lr_finder_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[
 
 
 def curves_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[Path]:
-    """The project's own loss/accuracy curves and confusion matrix (projects.common.run_outputs)."""
+    """The project's own loss/accuracy curves and confusion matrix (projects.common.run_outputs),
+    the matrix over the evaluation set (or its first ``--limit-eval`` images)."""
     model = run.task.model
     device = next(model.parameters()).device
-    loader = make_loader(limit(run.task.val_set, run.args.limit_eval), run.args.batch_size, shuffle=False)
+    data = run.task.val_set
+    if opts.limit_eval:
+        data = Subset(data, range(min(opts.limit_eval, len(data))))
+    loader = make_loader(data, run.args.batch_size, shuffle=False)
     report = evaluate(model, loader, run.task.loss_fn, device, len(run.task.class_names))
     paths = run_outputs.plot_curves(run.checkpoint["history"], out)
     title = f"{run.project}: accuracy {report.accuracy:.4f}"
