@@ -47,8 +47,9 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
             "non-finite norm anyway, set `error_if_nonfinite=False`"
         )
     coefficient = min(max_norm / (total + 1e-6), 1.0)
-    for g in grads:
-        g.data *= np.asarray(coefficient, dtype=g.dtype)
+    with np.errstate(invalid="ignore"):  # an inf gradient times a 0 coefficient is NaN, as in torch
+        for g in grads:
+            g.data *= np.asarray(coefficient, dtype=g.dtype)
     return Tensor(np.asarray(total))
 
 
