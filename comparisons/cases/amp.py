@@ -85,18 +85,21 @@ def scaler_state_checks(step: int, mt_scaler: GradScaler, torch_scaler: Any) -> 
             for key, value in torch_state.items()]
 
 
-def scaler_case(name: str, make_optimizer: Callable[[Any, list[Any]], Any], events: str, *,
+def scaler_case(name: str, make_optimizers: Callable[[Any, list[Any]], list[Any]], events: str, *,
                 scaler_options: dict[str, Any], unscale_and_clip: bool = False, seed: int = 0) -> Case:
     """Register a case feeding both scalers the gradient sequence `events`: one character per
-    iteration, '.' finite gradients, 'i' one +inf entry, 'n' one NaN entry.
+    iteration, '.' finite gradients, 'i' one +inf entry, 'n' one NaN entry (in the first or the
+    second parameter, alternately).
 
-    With `unscale_and_clip`, each iteration unscales explicitly and clips the total norm to 1
-    before `step`, as a training loop with clipping does.
+    `make_optimizers(engine.optim, params)` gives the optimizers one scaler serves (with two,
+    only the one whose gradients hold the inf skips its step; the scale still backs off).
+    With `unscale_and_clip`, each iteration unscales explicitly and clips each optimizer's
+    gradients to total norm 1 before `step`, as a training loop with clipping does.
     """
     def run(rng: np.random.Generator) -> Outcome:
         mt_params, torch_params = twin_parameters(rng, [(4, 3), (3,)], "float32")
-        mt_opt = make_optimizer(minitorch.optim, mt_params)
-        torch_opt = make_optimizer(torch.optim, torch_params)
+        mt_opts = make_optimizers(minitorch.optim, mt_params)
+        torch_opts = make_optimizers(torch.optim, torch_params)
         mt_scaler = GradScaler(**scaler_options)
         torch_scaler = torch.amp.GradScaler("cpu", **scaler_options)
         checks = scaler_state_checks(0, mt_scaler, torch_scaler)
@@ -111,13 +114,13 @@ def scaler_case(name: str, make_optimizer: Callable[[Any, list[Any]], Any], even
                     grad.flat[step % grad.size] = np.inf if event == "i" else np.nan
                 mp.grad = minitorch.Tensor(grad * mt_factor)
                 tp.grad = torch.from_numpy(grad * torch_factor)
-            for engine, scaler, opt, params in ((minitorch, mt_scaler, mt_opt, mt_params),
-                                                (torch, torch_scaler, torch_opt, torch_params)):
+            for engine, scaler, opts in ((minitorch, mt_scaler, mt_opts), (torch, torch_scaler, torch_opts)):
                 start = time.perf_counter()
-                if unscale_and_clip:
-                    scaler.unscale_(opt)
-                    engine.nn.utils.clip_grad_norm_(params, 1.0)
-                scaler.step(opt)
+                for opt in opts:
+                    if unscale_and_clip:
+                        scaler.unscale_(opt)
+                        engine.nn.utils.clip_grad_norm_(opt.param_groups[0]["params"], 1.0)
+                    scaler.step(opt)
                 scaler.update()
                 elapsed = time.perf_counter() - start
                 if engine is minitorch:
@@ -135,14 +138,16 @@ def scaler_case(name: str, make_optimizer: Callable[[Any, list[Any]], Any], even
     return register(Case(f"amp_grad_scaler_{name}", "amp", run, seed))
 
 
-scaler_case("sgd_backoff_and_growth", lambda o, p: o.SGD(p, lr=0.1, momentum=0.9), "..i...n....iin.....",
+scaler_case("sgd_backoff_and_growth", lambda o, p: [o.SGD(p, lr=0.1, momentum=0.9)], "..i...n....iin.....",
             scaler_options={"init_scale": 2.0**10, "growth_interval": 3})
-scaler_case("adam_custom_factors", lambda o, p: o.Adam(p, lr=0.01), ".i..n.i.........ii..",
+scaler_case("adam_custom_factors", lambda o, p: [o.Adam(p, lr=0.01)], ".i..n.i.........ii..",
             scaler_options={"init_scale": 3.0, "growth_factor": 1.5, "backoff_factor": 0.3,
                             "growth_interval": 2})
-scaler_case("unscale_then_clip", lambda o, p: o.SGD(p, lr=0.05), "....i..n..",
+scaler_case("unscale_then_clip", lambda o, p: [o.SGD(p, lr=0.05)], "....i..n..",
             scaler_options={"init_scale": 256.0, "growth_interval": 4}, unscale_and_clip=True)
-scaler_case("disabled", lambda o, p: o.SGD(p, lr=0.05), "......",
+scaler_case("two_optimizers", lambda o, p: [o.SGD(p[:1], lr=0.05, momentum=0.9), o.Adam(p[1:], lr=0.01)],
+            "..i.n..ii...", scaler_options={"init_scale": 64.0, "growth_interval": 2}, unscale_and_clip=True)
+scaler_case("disabled", lambda o, p: [o.SGD(p, lr=0.05)], "......",
             scaler_options={"enabled": False})
 
 
