@@ -135,3 +135,13 @@ def test_forward_hooks_and_pre_hooks_match_torch():
     np.testing.assert_array_equal(p1, p2)
     np.testing.assert_array_equal(h2, 2 * p2 + 1)  # input doubled by the pre-hook, output + 1
     assert s1 == s2 == [(1, 3)]
+
+
+def test_embedding_state_dict_both_ways():
+    idx = np.array([[1, 3, 9], [0, 1, 1]], dtype=np.int64)
+    torch_emb, mt_emb = torch.nn.Embedding(10, 4, padding_idx=1), nn.Embedding(10, 4, padding_idx=1)
+    mt_emb.load_state_dict({k: v.detach().numpy().copy() for k, v in torch_emb.state_dict().items()})
+    np.testing.assert_array_equal(mt_emb(minitorch.tensor(idx)).data, torch_emb(torch.from_numpy(idx)).detach().numpy())
+    source, back = nn.Embedding(10, 4, padding_idx=1), torch.nn.Embedding(10, 4, padding_idx=1)
+    back.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in source.state_dict().items()})
+    np.testing.assert_array_equal(back(torch.from_numpy(idx)).detach().numpy(), source(minitorch.tensor(idx)).data)
