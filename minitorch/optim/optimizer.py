@@ -112,7 +112,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data = np.zeros_like(p.grad.data)
+                    p.grad.data[...] = 0  # in place, as torch's grad.zero_()
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
