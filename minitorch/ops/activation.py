@@ -9,12 +9,43 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.polynomial import chebyshev, polynomial
 
 from minitorch.autograd import Function
 from minitorch.ops.elementwise import stable_sigmoid
 from minitorch.tensor import Tensor
 
-_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no vectorized erf; math.erf is exact
+# NumPy has no vectorized erf (math.erf is one Python call per element: ~40x slower than torch).
+# The normal tail is computed instead from a polynomial fitted once, here, to math.erfc:
+#   erfc(z) = e^(-z^2) R(z), where R(z) = e^(z^2) erfc(z) is smooth and slowly varying; in the
+#   variable t = 1 / (1 + z/2) a degree-20 polynomial matches R on 0 <= z <= 10 to 5e-14,
+#   relative. (Beyond z = 10, erfc(z) < 3e-45, and R is held at R(10).)
+_Z_MAX, _ERFC_DEGREE = 10.0, 20
+_T_MIN = 1 / (1 + _Z_MAX / 2)
+
+
+def _fit_erfc_factor() -> np.ndarray:
+    """Power-series coefficients of R as a polynomial in s = 2 (t - t_min) / (1 - t_min) - 1,
+    interpolated at the Chebyshev nodes of s (near-minimax, well conditioned)."""
+    nodes = np.cos(np.pi * (np.arange(_ERFC_DEGREE + 1) + 0.5) / (_ERFC_DEGREE + 1))
+    z = 2 / ((nodes + 1) / 2 * (1 - _T_MIN) + _T_MIN) - 2
+    values = [math.exp(v * v) * math.erfc(v) for v in z]
+    return chebyshev.cheb2poly(chebyshev.chebfit(nodes, values, _ERFC_DEGREE))
+
+
+_ERFC_FACTOR = _fit_erfc_factor()
+
+
+def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(x) and phi(x), the standard normal CDF and density, elementwise in x's dtype.
+    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 is computed directly, so the lower tail keeps its
+    relative precision (5e-14 in float64 down to x = -14, where Phi is 1e-45)."""
+    k = x.dtype.type
+    z = np.abs(x) * k(1 / math.sqrt(2))
+    gauss = np.exp(-z * z)  # e^(-x^2 / 2)
+    s = (1 / (1 + np.minimum(z, k(_Z_MAX)) / 2) - k(_T_MIN)) * k(2 / (1 - _T_MIN)) - 1
+    lower_tail = gauss * polynomial.polyval(s, _ERFC_FACTOR.astype(x.dtype)) / 2
+    return np.where(x >= 0, 1 - lower_tail, lower_tail), gauss * k(1 / math.sqrt(2 * math.pi))
 
 
 class LeakyReLU(Function):
@@ -43,23 +74,24 @@ class GELU(Function):
     op_name = "gelu"
 
     def forward(self, x: np.ndarray, approximate: str) -> np.ndarray:
-        self.save_for_backward(x)
+        k = x.dtype.type
         self.approximate = approximate
         if approximate == "tanh":
-            self.t = np.tanh(x.dtype.type(math.sqrt(2 / math.pi)) * (x + x.dtype.type(0.044715) * x**3))
-            return x * (1 + self.t) / 2
-        self.cdf = ((1 + _erf(x / x.dtype.type(math.sqrt(2)))) / 2).astype(x.dtype)
-        return x * self.cdf
+            t = np.tanh(k(math.sqrt(2 / math.pi)) * (x + k(0.044715) * x * x * x))
+            self.save_for_backward(x, t)
+            return x * (1 + t) / 2
+        cdf, pdf = normal_cdf_pdf(x)
+        self.save_for_backward(x, cdf, pdf)
+        return x * cdf
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        (x,) = self.saved_tensors
-        k = x.dtype.type
         if self.approximate == "tanh":
-            t = self.t
+            x, t = self.saved_tensors
+            k = x.dtype.type
             du = k(math.sqrt(2 / math.pi)) * (1 + k(3 * 0.044715) * x * x)
             return grad * ((1 + t) / 2 + x * (1 - t * t) * du / 2)
-        pdf = np.exp(-x * x / 2) * k(1 / math.sqrt(2 * math.pi))
-        return grad * (self.cdf + x * pdf)
+        x, cdf, pdf = self.saved_tensors
+        return grad * (cdf + x * pdf)
 
 
 class SiLU(Function):

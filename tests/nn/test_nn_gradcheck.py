@@ -85,3 +85,21 @@ def test_conv_buffers_recycled_between_steps_stay_correct():
         (torch.nn.functional.conv2d(torch.nn.functional.conv2d(tx, t1, padding=1), t2, padding=1) ** 2).sum().backward()
         for m, t_ in ((mx, tx), (m1, t1), (m2, t2)):
             np.testing.assert_allclose(m.grad.data, t_.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_normal_cdf_matches_math_erfc():
+    """GELU's Phi comes from a fitted polynomial (NumPy has no vectorized erf): check it against
+    math.erfc, absolutely everywhere and relatively in the lower tail, in float64 and float32."""
+    import math
+
+    from minitorch.ops.activation import normal_cdf_pdf
+
+    x = np.linspace(-14, 14, 20001)
+    exact = np.array([math.erfc(-v / math.sqrt(2)) / 2 for v in x])
+    cdf, pdf = normal_cdf_pdf(x)
+    assert np.abs(cdf - exact).max() < 1e-15
+    assert (np.abs(cdf - exact) / exact)[x < 0].max() < 1e-13
+    np.testing.assert_allclose(pdf, np.exp(-x * x / 2) / math.sqrt(2 * math.pi), rtol=1e-14)
+    cdf32, pdf32 = normal_cdf_pdf(x.astype(np.float32))
+    assert cdf32.dtype == pdf32.dtype == np.float32
+    assert np.abs(cdf32 - exact).max() < 1e-6
