@@ -13,7 +13,7 @@ from typing import Any
 
 from projects.diagnostics.engine import engine_of, eval_mode
 
-ForwardHook = Callable[[Any, tuple, Any], Any]
+ForwardHook = Callable[[str, tuple, Any], Any]  # (layer name, inputs, output) -> None
 
 
 def get_layer(model: Any, name: str) -> Any:
@@ -32,9 +32,10 @@ def forward_hooks(model: Any, hooks: Mapping[str, ForwardHook]) -> Iterator[None
     Each hook is called as ``hook(name, inputs, output)`` (the layer's name, not the module).
     """
     handles = []
+    modules = dict(model.named_modules())
     try:
         for name, hook in hooks.items():
-            layer = get_layer(model, name)
+            layer = modules[name] if name in modules else get_layer(model, name)  # the latter raises
             handles.append(layer.register_forward_hook(lambda _m, i, o, n=name, h=hook: h(n, i, o)))
         yield
     finally:

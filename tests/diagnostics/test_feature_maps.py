@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from diagnostics_models import images, mini_grid_net, torch_grid_net
+from diagnostics_models import images, lenet_pair, mini_grid_net, torch_grid_net
 
 import minitorch
 from projects.diagnostics.feature_maps import feature_maps, save_feature_maps
 from projects.diagnostics.hooks import last_spatial_layer, output_shapes, spatial_children
+from projects.diagnostics.image_report import save_image_diagnostics
 from projects.mnist.models import cnn
 
 
@@ -52,3 +53,22 @@ def test_default_layers_for_the_mnist_cnn() -> None:
     assert last_spatial_layer(model, x) == "5"  # the 7x7 map before the classifier
     assert spatial_children(model, x) == ["0", "2", "5"]  # first, middle, last of children 0..5
     assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_minitorch_lenet5_tools(tmp_path) -> None:
+    """Feature maps, the default layers and the image report on the minitorch LeNet-5, equal to
+    (and chosen like) its torch twin's."""
+    mini_model, torch_model = lenet_pair()
+    x = np.random.default_rng(0).standard_normal((2, 1, 28, 28))
+    mx, tx = minitorch.Tensor(x), torch.from_numpy(x)
+    assert (
+        spatial_children(mini_model, mx) == spatial_children(torch_model, tx) == ["conv1", "conv2", "pool2"]
+    )
+    assert last_spatial_layer(mini_model, mx) == "pool2"
+    ours = feature_maps(mini_model, mx, ["conv1", "pool2"])
+    theirs = feature_maps(torch_model, tx, ["conv1", "pool2"])
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-10, atol=1e-12)
+    paths = save_image_diagnostics(mini_model, mx, [3, 4], [str(d) for d in range(10)], tmp_path)
+    assert [p.name for p in paths][-1] == "gradcam.png" and len(paths) == 3 * 2 + 1
+    assert all(not m._forward_hooks for m in mini_model.modules())
