@@ -46,15 +46,19 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("tool", choices=tuple(TOOLS) + ("all",))
     p.add_argument("--checkpoint", required=True, help="a project checkpoint (.pt)")
-    p.add_argument("--project", choices=PROJECTS, help="default: from the run folder")
-    p.add_argument("--data-root", help="offline data folder (default: the run's, else $MINITORCH_DATA)")
-    p.add_argument("--out", help="output folder (default: <run>/diagnostics)")
+    p.add_argument("--project", choices=PROJECTS, help="None: from the run folder")
+    p.add_argument("--data-root", help="offline data folder (None: the run's, else $MINITORCH_DATA)")
+    p.add_argument("--out", help="output folder (None: <run>/diagnostics)")
     p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default="cpu")
     p.add_argument("--seed", type=int, default=0)
     g = p.add_argument_group("feature-maps and gradcam")
     g.add_argument("--samples", type=int, default=8, help="test images (the first N)")
-    g.add_argument("--layers", type=_names, help="feature-map layers, comma-separated (default: 3 spread)")
-    g.add_argument("--layer", help="Grad-CAM layer (default: the last spatial one)")
+    g.add_argument(
+        "--layers",
+        type=_names,
+        help="feature-map layers, comma-separated (None: three direct children, first to last)",
+    )
+    g.add_argument("--layer", help="Grad-CAM layer (None: the last layer with a spatial output)")
     p.add_argument(
         "--limit-eval", type=int, help="curves: confusion matrix over the first N test images only"
     )

@@ -56,9 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser, project: str) -> None:
         g.add_argument(
             "--feature-layers",
             type=_names,
-            help="comma-separated layer names (default: three, first to last)",
+            help="comma-separated layer names (None: three direct children, first to last)",
         )
-        g.add_argument("--gradcam-layer", help="Grad-CAM target layer (default: the last spatial one)")
+        g.add_argument(
+            "--gradcam-layer", help="Grad-CAM target layer (None: the last layer with a spatial output)"
+        )
 
 
 def make_callbacks(args: argparse.Namespace, project: str) -> list[Callback]:
