@@ -9,9 +9,11 @@ one value per output pixel. So both loop over the kh*kw kernel offsets (4 iterat
   to that one input (ties: the first offset in row-major window order, as torch does).
 - average: the sum of the slices divided by the window size. dx spreads g / size over the
   window.
-- adaptive average: window i covers rows floor(i H / oh) .. ceil((i + 1) H / oh); a mean over
-  a rectangle is separable, so the whole op is two small matrix products, y = A_h x A_w^T
-  with A_h[i, r] = 1 / (window length) on window i; dx = A_h^T g A_w.
+- adaptive average: window i covers rows floor(i H / oh) .. ceil((i + 1) H / oh). Each output
+  is a fixed weighted sum of the pixels of its map, so the whole op is one matrix product
+  y = x_flat K^T over all N*C maps at once, with K (oh*ow, H*W) holding 1 / (window size) on
+  each window's pixels; dx = g_flat K. A rectangle's mean is separable, so K = A_h kron A_w
+  with A_h[i, r] = 1 / (window length) on window i.
 """
 
 from __future__ import annotations
@@ -93,18 +95,20 @@ class AvgPool2d(Function):
 
 
 class AdaptiveAvgPool2d(Function):
-    """y = A_h x A_w^T (each row of A averages one window);  dx = A_h^T g A_w.
+    """y = x_flat K^T with K = A_h kron A_w (each row of K averages one window);  dx = g_flat K.
     torch.nn.functional.adaptive_avg_pool2d"""
 
     op_name = "adaptive_avg_pool2d"
 
     def forward(self, x: np.ndarray, out_size: tuple[int, int]) -> np.ndarray:
-        self.a_h = _averaging_matrix(x.shape[-2], out_size[0], x.dtype)
-        self.a_w = _averaging_matrix(x.shape[-1], out_size[1], x.dtype)
-        return self.a_h @ x @ self.a_w.T
+        h, w = x.shape[-2:]
+        a_h, a_w = _averaging_matrix(h, out_size[0], x.dtype), _averaging_matrix(w, out_size[1], x.dtype)
+        self.k = np.kron(a_h, a_w)
+        self.x_shape = x.shape
+        return (x.reshape(-1, h * w) @ self.k.T).reshape(*x.shape[:-2], *out_size)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return self.a_h.T @ grad @ self.a_w
+        return (grad.reshape(-1, self.k.shape[0]) @ self.k).reshape(self.x_shape)
 
 
 def _averaging_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
