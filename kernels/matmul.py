@@ -188,21 +188,19 @@ def tile_configs(*rows: tuple[int, ...]) -> list[triton.Config]:
 
 # "ieee" fp32 runs on the FMA units: the operands of each K step are unpacked into registers,
 # so a 32-deep step spills where a 16-deep one fits (see the AOT report).
-IEEE_CONFIGS = tile_configs((128, 128, 16, 8, 3), (64, 128, 16, 4, 3), (64, 64, 16, 4, 3))
+IEEE_CONFIGS = tile_configs((128, 128, 16, 8, 3), (64, 64, 16, 4, 3))
 MATMUL_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
     # (arch, kind) -> candidates for @triton.autotune
     ("sm_90", "16bit"): tile_configs(
         (128, 256, 64, 8, 3), (256, 128, 64, 8, 3), (128, 128, 64, 8, 4), (128, 128, 64, 4, 4),
         (64, 256, 64, 4, 4), (128, 64, 64, 4, 4), (64, 64, 64, 4, 4)),
     ("sm_90", "tf32"): tile_configs(
-        (128, 256, 32, 8, 3), (128, 128, 32, 8, 4), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4),
-        (64, 64, 32, 4, 4)),
+        (128, 256, 32, 8, 3), (128, 128, 32, 8, 4), (128, 64, 32, 4, 4), (64, 64, 32, 4, 4)),
     ("sm_90", "ieee"): IEEE_CONFIGS,
     ("sm_80", "16bit"): tile_configs(
-        (128, 256, 64, 8, 3), (256, 128, 32, 8, 3), (128, 128, 32, 4, 4), (128, 64, 32, 4, 4),
-        (64, 128, 32, 4, 4), (64, 64, 32, 4, 4)),
-    ("sm_80", "tf32"): tile_configs(
-        (128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4), (64, 64, 32, 4, 4)),
+        (128, 256, 64, 8, 3), (128, 128, 32, 4, 4), (128, 64, 32, 4, 4), (64, 128, 32, 4, 4),
+        (64, 64, 32, 4, 4)),
+    ("sm_80", "tf32"): tile_configs((128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 64, 32, 4, 4)),
     ("sm_80", "ieee"): IEEE_CONFIGS,
 }
 
