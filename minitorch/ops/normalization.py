@@ -37,17 +37,18 @@ def _normalized_grad(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray,
 class Normalize(Function):
     """y = xhat * weight + bias, with xhat = (x - mean) * invstd; the base of both norms.
 
-    `mean` and `invstd` are given (keepdims shapes). When `batch_stats` is True they were
-    computed from x over `axes` and the backward includes the paths through them; otherwise
-    they are constants (batch norm in eval mode: the running statistics) and dx = gh * invstd.
+    `centered` = x - mean and `invstd` are given (invstd in keepdims shape). When `batch_stats`
+    is True the mean and variance were computed from x over `axes` and the backward includes
+    the paths through them; otherwise they are constants (batch norm in eval mode: the running
+    statistics) and dx = gh * invstd.
     `param_axes` are the axes that weight and bias are broadcast over (their gradient sums).
     The optional inputs after x are (weight, bias), when the norm is affine.
     """
 
-    def forward(self, x: np.ndarray, *affine: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
+    def forward(self, x: np.ndarray, *affine: np.ndarray, centered: np.ndarray, invstd: np.ndarray,
                 axes: tuple[int, ...], param_axes: tuple[int, ...], param_shape: tuple[int, ...],
                 batch_stats: bool) -> np.ndarray:
-        xhat = (x - mean) * invstd
+        xhat = centered * invstd
         self.axes, self.param_axes, self.batch_stats = axes, param_axes, batch_stats
         if not affine:
             self.save_for_backward(xhat, invstd)
@@ -55,7 +56,9 @@ class Normalize(Function):
         weight, bias = (p.reshape(param_shape) for p in affine)
         self.weight_shape = affine[0].shape
         self.save_for_backward(xhat, invstd, weight)
-        return xhat * weight + bias
+        out = xhat * weight
+        out += bias
+        return out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         xhat, invstd, *weight = self.saved_tensors
@@ -69,6 +72,13 @@ class Normalize(Function):
         dweight = (grad * xhat).sum(axis=self.param_axes).reshape(self.weight_shape) if need_w else None
         dbias = grad.sum(axis=self.param_axes).reshape(self.weight_shape) if need_b else None
         return dx, dweight, dbias
+
+
+def _statistics(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mean, x - mean and the biased variance over `axes` (keepdims), subtracting the mean once."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    return mean, centered, np.square(centered).mean(axis=axes, keepdims=True)
 
 
 def _affine(weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...],
@@ -112,18 +122,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"batch_norm: expected more than 1 value per channel when training, got input of "
                 f"shape {input.shape}"
             )
-        mean = input.data.mean(axis=axes, keepdims=True)
-        var = input.data.var(axis=axes, keepdims=True)
+        mean, centered, var = _statistics(input.data, axes)
         if training and running_mean is not None and running_var is not None:
             running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean.reshape(-1)
             unbiased = var.reshape(-1) * (count / (count - 1))
             running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
     else:
         assert running_mean is not None and running_var is not None
-        mean = running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False)
+        centered = input.data - running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False)
         var = running_var.data.reshape(stat_shape).astype(input.dtype, copy=False)
     invstd = 1 / np.sqrt(var + eps)
-    return Normalize.apply(input, *_affine(weight, bias, (channels,), input.dtype), mean=mean,
+    return Normalize.apply(input, *_affine(weight, bias, (channels,), input.dtype), centered=centered,
                            invstd=invstd, axes=axes, param_axes=axes, param_shape=stat_shape,
                            batch_stats=batch_stats)
 
@@ -142,9 +151,8 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
         if t is not None and t.shape != shape:
             raise RuntimeError(f"layer_norm: {name} should have shape {shape}, got {t.shape}")
     axes = tuple(range(input.ndim - k, input.ndim))
-    mean = input.data.mean(axis=axes, keepdims=True)
-    var = input.data.var(axis=axes, keepdims=True)
+    _, centered, var = _statistics(input.data, axes)
     invstd = 1 / np.sqrt(var + eps)
-    return Normalize.apply(input, *_affine(weight, bias, shape, input.dtype), mean=mean, invstd=invstd,
-                           axes=axes, param_axes=tuple(range(input.ndim - k)), param_shape=shape,
-                           batch_stats=True)
+    return Normalize.apply(input, *_affine(weight, bias, shape, input.dtype), centered=centered,
+                           invstd=invstd, axes=axes, param_axes=tuple(range(input.ndim - k)),
+                           param_shape=shape, batch_stats=True)
