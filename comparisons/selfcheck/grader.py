@@ -185,8 +185,8 @@ def run_in_worker(path: Path, function: str, cases: list[Case],
                 if proc.poll() is None:  # timed out, or the user pressed Ctrl-C: stop it all
                     _kill_session(proc)
             if timed_out:
-                printed = proc.communicate()[1]
-        if timed_out:
+                printed = _remaining_output(proc)
+        if timed_out and not (job / "outputs.json").exists():
             progress = job / "progress"
             if not progress.exists():
                 return (f"time limit: importing your file did not finish within {time_limit:g} s "
@@ -199,6 +199,15 @@ def run_in_worker(path: Path, function: str, cases: list[Case],
             return f"your code stopped the checker's worker process (exit code {proc.returncode}).", printed
         result = worker.load(job / "outputs")
     return result.get("error") or result["results"], printed
+
+
+def _remaining_output(proc: subprocess.Popen) -> str:
+    """What the killed worker printed; empty if a process that escaped its session still holds
+    the pipe open (then waiting for the end of its output would wait forever)."""
+    try:
+        return proc.communicate(timeout=2)[1]
+    except subprocess.TimeoutExpired:
+        return ""
 
 
 def _kill_session(proc: subprocess.Popen) -> None:

@@ -4,6 +4,9 @@ the grader: exceptions, hangs, wrong types and shapes, NaNs, syntax errors, exit
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import pytest
 
 from comparisons.selfcheck.grader import Report
 
@@ -153,3 +156,22 @@ def test_a_hang_at_import_and_the_learners_prints_are_shown(attempt) -> None:
             return x
         """))
     assert "what your code printed" in text and "shape (4, 6)" in text
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_timeout_also_stops_processes_the_attempt_started(attempt, tmp_path) -> None:
+    pid_file = tmp_path / "child.pid"
+    assert_clean(attempt("dropout", f"""
+        import subprocess, sys
+
+        def dropout(x, p, keep, training):
+            child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            open({str(pid_file)!r}, "w").write(str(child.pid))
+            while True:
+                pass
+        """, time_limit=2.0))
+    stat = Path(f"/proc/{pid_file.read_text()}/stat")
+    deadline = time.monotonic() + 5
+    while stat.exists() and stat.read_text().split(") ")[1][0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z", "the attempt's child still runs"
