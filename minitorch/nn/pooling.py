@@ -13,8 +13,10 @@ class MaxPool2d(Module):
     """Max over kernel_size windows (stride defaults to kernel_size)."""
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-                 dilation: IntPair = 1, ceil_mode: bool = False) -> None:
+                 dilation: IntPair = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
+        if return_indices:
+            raise NotImplementedError("MaxPool2d: return_indices=True is not implemented")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.ceil_mode = ceil_mode
         self.stride = kernel_size if stride is None else stride

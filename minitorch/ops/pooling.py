@@ -153,8 +153,11 @@ def _pool_geometry(op: str, input: Tensor, kernel_size: IntPair, stride: IntPair
 
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,  # noqa: A002
-               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False) -> Tensor:
+               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
     """Max over kernel_size windows (stride defaults to kernel_size; padding counts as -inf)."""
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not implemented")
     kernel, stride_, dil, padding_, out = _pool_geometry("max_pool2d", input, kernel_size, stride, padding,
                                                          dilation, ceil_mode)
     return MaxPool2d.apply(input, kernel=kernel, stride=stride_, padding=padding_, dilation=dil,
