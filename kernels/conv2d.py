@@ -289,7 +289,8 @@ CONV_FWD_CONFIGS = _CONV_CONFIGS
 CONV_DGRAD_CONFIGS = _CONV_CONFIGS
 CONV_WGRAD_CONFIGS = _CONV_CONFIGS
 (INTERPRETER_CONFIG,) = tile_configs((32, 32, 32, 4, 1, 2))
-_TUNE_KEY = ["BATCH", "H", "W", "C_G", "K_G", "P", "Q", "R", "S", "stride_h", "stride_w"]
+# Re-tune for every new layer shape (SPLIT_K exists in wgrad only; absent names are skipped).
+_TUNE_KEY = ["BATCH", "H", "W", "C_G", "K_G", "P", "Q", "R", "S", "stride_h", "stride_w", "SPLIT_K"]
 
 
 # ---- Launchers ---------------------------------------------------------------------------------
@@ -369,9 +370,14 @@ def _nhwc(t: torch.Tensor) -> torch.Tensor:
     return t.contiguous(memory_format=torch.channels_last)
 
 
-def _flags(t: torch.Tensor, input_precision: str) -> dict:
-    return dict(INPUT_PRECISION=dot_precision(t.dtype, input_precision),
-                UPCAST=interpreting() and t.dtype == torch.bfloat16)
+def _launch(kernel, configs, grid, args: tuple, t: torch.Tensor, input_precision: str,
+            config: triton.Config | None, **flags) -> None:
+    """Launch a conv kernel; ``t`` is an input tensor (its dtype picks the config list)."""
+    flags.update(INPUT_PRECISION=dot_precision(t.dtype, input_precision),
+                 UPCAST=interpreting() and t.dtype == torch.bfloat16)
+    launch(kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
+           configs=configs, tune_key=_TUNE_KEY, device=t.device,
+           kind=config_kind(t.dtype, input_precision))
 
 
 def _tiles(rows: int, cols: int, groups: int, splits: int = 1):
@@ -408,10 +414,9 @@ def conv2d(
     y = torch.empty((geo.batch, geo.out_channels, P, Q), dtype=dtype, device=x.device,
                     memory_format=torch.channels_last)
     args = (x, weight, y, bias, *geo.kernel_args(), *x.stride(), *weight.stride(), *y.stride())
-    launch(conv2d_fwd_kernel, _tiles(geo.batch * P * Q, geo.out_channels // groups, groups),
-           args, dict(HAS_BIAS=bias is not None, **_flags(x, input_precision)),
-           config=config, interpreter_config=INTERPRETER_CONFIG, configs=CONV_FWD_CONFIGS,
-           tune_key=_TUNE_KEY, device=x.device, kind=config_kind(x.dtype, input_precision))
+    _launch(conv2d_fwd_kernel, CONV_FWD_CONFIGS,
+            _tiles(geo.batch * P * Q, geo.out_channels // groups, groups), args, x,
+            input_precision, config, HAS_BIAS=bias is not None)
     return y
 
 
@@ -437,11 +442,9 @@ def conv2d_dgrad(
                      memory_format=torch.channels_last)
     args = (grad_out, weight, dx, *geo.kernel_args(), *grad_out.stride(), *weight.stride(),
             *dx.stride())
-    launch(conv2d_dgrad_kernel,
-           _tiles(geo.batch * geo.height * geo.width, geo.channels // groups, groups),
-           args, _flags(grad_out, input_precision), config=config,
-           interpreter_config=INTERPRETER_CONFIG, configs=CONV_DGRAD_CONFIGS,
-           tune_key=_TUNE_KEY, device=grad_out.device, kind=config_kind(grad_out.dtype, input_precision))
+    _launch(conv2d_dgrad_kernel, CONV_DGRAD_CONFIGS,
+            _tiles(geo.batch * geo.height * geo.width, geo.channels // groups, groups), args,
+            grad_out, input_precision, config)
     return dx
 
 
@@ -482,10 +485,8 @@ def conv2d_wgrad(
                         dtype=dtype if split_k == 1 else torch.float32).permute(0, 1, 4, 2, 3)
     args = (x, grad_out, parts, *geo.kernel_args(), *x.stride(), *grad_out.stride(),
             *parts.stride(), split_k)
-    launch(conv2d_wgrad_kernel, _tiles(k_g, rsc, groups, split_k), args,
-           _flags(x, input_precision), config=config, interpreter_config=INTERPRETER_CONFIG,
-           configs=CONV_WGRAD_CONFIGS, tune_key=_TUNE_KEY + ["SPLIT_K"], device=x.device,
-           kind=config_kind(x.dtype, input_precision))
+    _launch(conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS, _tiles(k_g, rsc, groups, split_k), args, x,
+            input_precision, config)
     return parts[0] if split_k == 1 else parts.sum(0).to(dtype)
 
 
