@@ -17,7 +17,14 @@ import sys
 from pathlib import Path
 
 from comparisons.selfcheck import workspace as ws
-from comparisons.selfcheck.exercise import CHAPTERS, DIFFICULTY, Exercise, all_exercises, get_exercise
+from comparisons.selfcheck.exercise import (
+    CHAPTERS,
+    DIFFICULTY,
+    Exercise,
+    all_exercises,
+    chapter_title,
+    get_exercise,
+)
 from comparisons.selfcheck.grader import DEFAULT_TIME_LIMIT, check_file
 
 
@@ -28,16 +35,11 @@ def _by_chapter(exercises: list[Exercise]) -> dict[str, list[Exercise]]:
     return {key: group for key, group in groups.items() if group}
 
 
-def _chapter_heading(key: str) -> str:
-    english, chinese = CHAPTERS[key]
-    return f"{english} ({chinese})"
-
-
 def cmd_list() -> int:
     exercises = all_exercises()
     width = max(len(e.name) for e in exercises)
     for key, group in _by_chapter(exercises).items():
-        print(_chapter_heading(key))
+        print(chapter_title(key))
         for e in group:
             print(f"  {e.name:<{width}}  {DIFFICULTY[e.difficulty]:<6}  {e.title} / {e.title_zh}")
     print(f"\n{len(exercises)} exercises. Start one with: python -m comparisons.selfcheck start NAME")
@@ -46,7 +48,8 @@ def cmd_list() -> int:
 
 def cmd_show(name: str) -> int:
     e = get_exercise(name)
-    print(f"{e.title} / {e.title_zh}\nChapter: {e.chapter_title}. Difficulty: {DIFFICULTY[e.difficulty]}.\n")
+    print(f"{e.title} / {e.title_zh}")
+    print(f"Chapter: {chapter_title(e.chapter)}. Difficulty: {DIFFICULTY[e.difficulty]}.\n")
     print(f"{ws.def_line(e.signature)}\n")
     print(e.doc.rstrip())
     return 0
@@ -99,7 +102,7 @@ def progress_table(workspace: Path) -> str:
     lines, totals = [], dict.fromkeys(("done", "failing", "to check", "not started"), 0)
     for key, group in _by_chapter(exercises).items():
         statuses = [ws.status_of(workspace, e, progress) for e in group]
-        lines.append(f"{_chapter_heading(key)}: {statuses.count('done')}/{len(group)} done")
+        lines.append(f"{chapter_title(key)}: {statuses.count('done')}/{len(group)} done")
         for e, status in zip(group, statuses, strict=True):
             lines.append(f"  {e.name:<{width}}  {DIFFICULTY[e.difficulty]:<6}  {status}")
             totals[_BUCKET[status]] += 1

@@ -18,7 +18,7 @@ import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
-from comparisons.selfcheck.exercise import CHAPTERS, DIFFICULTY, Exercise
+from comparisons.selfcheck.exercise import DIFFICULTY, Exercise, chapter_title
 
 DEFAULT_WORKSPACE = Path("workspace") / "selfcheck"
 PROGRESS_FILE = ".selfcheck-progress.json"
@@ -60,11 +60,10 @@ def def_line(signature: str, width: int = 100) -> str:
 
 def stub_text(exercise: Exercise) -> str:
     """The file a learner starts from: header, imports, signature, docstring, NotImplementedError."""
-    chapter, chapter_zh = CHAPTERS[exercise.chapter]
     doc = textwrap.indent(exercise.doc.rstrip() + "\n", "    ")
     return (
         f'"""Self-check: {exercise.title} / {exercise.title_zh}\n\n'
-        f"Chapter: {chapter} ({chapter_zh}). Difficulty: {DIFFICULTY[exercise.difficulty]}.\n"
+        f"Chapter: {chapter_title(exercise.chapter)}. Difficulty: {DIFFICULTY[exercise.difficulty]}.\n"
         f"Check it with:  python -m comparisons.selfcheck check {exercise.name}\n"
         f'"""\n\n'
         f"import numpy as np\n\n\n"
