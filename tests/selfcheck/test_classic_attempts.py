@@ -180,3 +180,26 @@ def test_failure_message_names_case_shapes_index_and_values(attempt) -> None:
     assert first.startswith("case 'same shape (2, 3)' (inputs: array(2, 3) float64, (2, 3)):\n")
     assert "dx at index (0, 0): expected " in first and ", got " in first
     assert "values differ" in first
+
+
+def test_an_attempt_can_use_another_of_your_exercises(attempt) -> None:
+    im2col = attempt("im2col", """
+        def im2col(x, kh, kw, stride, padding):
+            xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+            oh = (xp.shape[2] - kh) // stride + 1
+            ow = (xp.shape[3] - kw) // stride + 1
+            cols = np.stack([xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+                             for i in range(kh) for j in range(kw)], axis=2)  # (N, C, kh*kw, OH, OW)
+            return cols.reshape(x.shape[0], -1, oh * ow)
+        """)
+    assert im2col.passed, im2col.text()
+    conv = attempt("conv2d_forward", """
+        from im2col import im2col
+
+        def conv2d_forward(x, w, b, stride, padding):
+            cols = im2col(x, w.shape[2], w.shape[3], stride, padding)
+            oh = (x.shape[2] + 2 * padding - w.shape[2]) // stride + 1
+            y = w.reshape(w.shape[0], -1) @ cols + b[:, None]
+            return y.reshape(x.shape[0], w.shape[0], oh, -1)
+        """)
+    assert conv.passed, conv.text()
