@@ -9,13 +9,12 @@ with ``torch.load(weights_only=True)`` (no arbitrary pickled code).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from projects.common.atomic import atomic_write
 from projects.common.callbacks import Callback, TrainState
 from projects.common.seeding import rng_state, set_rng_state
 
@@ -24,15 +23,8 @@ LAST, BEST = "last.pt", "best.pt"
 
 def save_atomic(obj: Any, path: Path) -> None:
     """``torch.save`` to a temporary file next to ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        torch.save(obj, f)
 
 
 def checkpoint_dict(state: TrainState, extra: dict[str, Any]) -> dict[str, Any]:

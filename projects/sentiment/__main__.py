@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--predict", metavar="TEXT", help="print the label and probability for TEXT")
     g.add_argument("--checkpoint", help="--predict: checkpoint (default: <--out>/checkpoints/best.pt)")
     p.set_defaults(
-        epochs=4, batch_size=64, optimizer="adam", lr=2e-3, weight_decay=0.0, schedule="cosine", grad_clip=5.0
+        epochs=3, batch_size=64, optimizer="adam", lr=2e-3, weight_decay=0.0, schedule="cosine", grad_clip=5.0
     )
     return p
 

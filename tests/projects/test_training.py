@@ -327,3 +327,21 @@ def test_ddp_two_processes_equal_one_process(root: Path, tmp_path: Path) -> None
     ddp = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     assert ddp["history"][0]["train_loss"] == pytest.approx(single["history"][0]["train_loss"], rel=1e-5)
     assert ddp["report"]["accuracy"] == single["report"]["accuracy"]
+
+
+def test_imagenet_weights_offline_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No network: a clear error naming the weights URL and the --pretrained PATH way out."""
+    from urllib.error import URLError
+
+    from torchvision.models import ResNet18_Weights
+
+    from projects.cifar10.models import imagenet_resnet18
+
+    def offline(self: Any, progress: bool) -> None:
+        raise URLError("no network")
+
+    monkeypatch.setattr(ResNet18_Weights, "get_state_dict", offline)
+    with pytest.raises(RuntimeError, match=r"could not download .*--pretrained PATH.*resnet18-f37072fd\.pth"):
+        imagenet_resnet18("imagenet")
+    with pytest.raises(FileNotFoundError, match="no weights file"):
+        imagenet_resnet18("/nonexistent/resnet18.pth")
