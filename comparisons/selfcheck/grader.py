@@ -101,8 +101,9 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
             if reason:
                 return reason
         return None
-    if isinstance(expected, str):
-        return None if actual == expected else f"{name}: expected {expected!r}, got {actual!r}"
+    if isinstance(expected, str | bool):
+        same = type(actual) is type(expected) or isinstance(expected, bool) and isinstance(actual, np.bool_)
+        return None if same and actual == expected else f"{name}: expected {expected!r}, got {actual!r}"
     if isinstance(actual, bool) or not isinstance(actual, np.ndarray | int | float | np.generic):
         return f"{name}: expected {_kind(np.asarray(expected))}, got {_kind(actual)}"
     e, a = np.asarray(expected), np.asarray(actual)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import minitorch
 import minitorch.optim as moptim
 from comparisons.selfcheck.exercise import Case, Classic, Exercise, register
 from comparisons.selfcheck.exercises.common import randn, tensor
+from minitorch.amp.grad_scaler import GradScaler
 from minitorch.nn.utils.clip_grad import clip_grad_norm_
 
 # ---------------------------------------------------------------------------------------------
@@ -433,3 +435,126 @@ PyTorch: total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm, no
 )
 
 register(SGD_STEP, ADAM_STEP, ADAMW_STEP, COSINE_WARMUP, CLIP_GRAD_NORM)
+
+# ---------------------------------------------------------------------------------------------
+# Mixed precision: dynamic loss scaling
+# ---------------------------------------------------------------------------------------------
+
+
+def _scaler_cases(rng: np.random.Generator) -> list[Case]:
+    def grads(*shapes: tuple[int, ...], bad: float | None = None) -> list[np.ndarray]:
+        arrays = [randn(rng, *s, scale=1024.0) for s in shapes]
+        if bad is not None:
+            arrays[-1].flat[0] = bad
+        return arrays
+
+    return [
+        Case("finite, counting up", (grads((3,), (2, 2)), 1024.0, 0, 2.0, 0.5, 3)),
+        Case("finite, interval reached: grow", (grads((3,), (2, 2)), 1024.0, 2, 2.0, 0.5, 3)),
+        Case("an inf: skip, back off", (grads((3,), (2, 2), bad=math.inf), 65536.0, 2, 2.0, 0.5, 3)),
+        Case("a NaN: skip, back off", (grads((4,), bad=math.nan), 8.0, 1, 2.0, 0.5, 5)),
+        Case("growth_interval 1", (grads((2, 3)), 1.0, 0, 4.0, 0.25, 1)),
+        Case("one gradient, large scale", (grads((1,)), 2.0**24, 4, 2.0, 0.5, 2000)),
+    ]
+
+
+class _StepRecorder(torch.optim.SGD):
+    """An optimizer that only records whether GradScaler let it step."""
+
+    stepped = False
+
+    def step(self, closure: Any = None) -> None:
+        self.stepped = True
+
+
+def _scaler_torch(grads: list[np.ndarray], scale: float, tracker: int, growth: float, backoff: float,
+                  interval: int) -> tuple[list[np.ndarray], bool, float, int]:
+    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+    for p, g in zip(params, grads, strict=True):
+        p.grad = tensor(g)
+    optimizer = _StepRecorder(params, lr=0.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=scale, growth_factor=growth, backoff_factor=backoff,
+                                  growth_interval=interval)
+    scaler.load_state_dict({"scale": scale, "growth_factor": growth, "backoff_factor": backoff,
+                            "growth_interval": interval, "_growth_tracker": tracker})
+    scaler.scale(torch.ones(()))  # torch creates its scale tensor here, as on a real loss
+    scaler.step(optimizer)
+    scaler.update()
+    return ([p.grad.numpy() for p in params], optimizer.stepped, scaler.get_scale(),
+            scaler.state_dict()["_growth_tracker"])
+
+
+def _scaler_minitorch(grads: list[np.ndarray], scale: float, tracker: int, growth: float, backoff: float,
+                      interval: int) -> tuple[list[np.ndarray], bool, float, int]:
+    params = [minitorch.nn.Parameter(np.zeros(g.shape)) for g in grads]
+    for p, g in zip(params, grads, strict=True):
+        p.grad = minitorch.Tensor(np.array(g))
+    stepped: list[bool] = []
+    optimizer = SimpleNamespace(param_groups=[{"params": params}], step=lambda: stepped.append(True))
+    scaler = GradScaler()
+    scaler.load_state_dict({"scale": scale, "growth_factor": growth, "backoff_factor": backoff,
+                            "growth_interval": interval, "_growth_tracker": tracker})
+    scaler.step(optimizer)
+    scaler.update()
+    return ([p.grad.data for p in params], bool(stepped), scaler.get_scale(),
+            scaler.state_dict()["_growth_tracker"])
+
+
+def _scaler_numpy(grads: list[np.ndarray], scale: float, tracker: int, growth: float, backoff: float,
+                  interval: int, *, check: Callable[[np.ndarray], np.ndarray] = np.isfinite,
+                  reset_on_overflow: bool = True, use_interval: bool = True, reset_after_growth: bool = True,
+                  multiply: bool = False) -> tuple[list[np.ndarray], bool, float, int]:
+    """GradScaler's step and update in NumPy, with knobs for the classic mistakes."""
+    unscaled = [g * scale if multiply else g / scale for g in grads]
+    found_inf = not all(check(g).all() for g in grads)
+    if found_inf:
+        return unscaled, False, scale * backoff, 0 if reset_on_overflow else tracker
+    tracker += 1
+    if tracker == interval or not use_interval:
+        return unscaled, True, scale * growth, 0 if reset_after_growth else tracker
+    return unscaled, True, scale, tracker
+
+
+GRAD_SCALER = Exercise(
+    name="grad_scaler_step", chapter="training", difficulty=2,
+    title="Mixed precision: a GradScaler step", title_zh="混合精度：GradScaler 的一步",
+    signature="grad_scaler_step(grads: list[np.ndarray], scale: float, growth_tracker: int,"
+              " growth_factor: float, backoff_factor: float, growth_interval: int)"
+              " -> tuple[list[np.ndarray], bool, float, int]",
+    doc="""\
+Dynamic loss scaling: unscale the gradients, decide whether the optimizer may step, and
+adapt the scale.
+
+Inputs: grads, the gradients of the scaled loss (loss * scale) for every parameter; scale S;
+    growth_tracker, the number of good steps in a row so far; growth_factor (> 1),
+    backoff_factor (< 1), growth_interval.
+Return (unscaled_grads, stepped, new_scale, new_growth_tracker).
+Math: unscaled g_i = g_i / S (for every gradient, even on a bad step).
+    If any gradient holds inf or NaN: stepped = False, new_scale = S * backoff_factor,
+    new_growth_tracker = 0.
+    Else: stepped = True, growth_tracker + 1; if that reaches growth_interval, new_scale =
+    S * growth_factor and the tracker restarts at 0; otherwise the scale stays.
+Hint: "inf or NaN" is `not np.isfinite(g).all()`; np.isinf misses NaN.
+PyTorch: scaler = torch.amp.GradScaler(init_scale=S, growth_factor, backoff_factor,
+    growth_interval); scaler.step(optimizer); scaler.update()  (scaler.get_scale(),
+    scaler.state_dict()["_growth_tracker"])
+""",
+    make_cases=_scaler_cases,
+    expected=_scaler_torch,
+    reference=_scaler_minitorch,
+    outputs=("unscaled_grads", "stepped", "new_scale", "new_growth_tracker"),
+    classics=(
+        Classic("a NaN gradient is as bad as an inf: test with np.isfinite, not np.isinf.",
+                lambda *a: _scaler_numpy(*a, check=lambda g: ~np.isinf(g))),
+        Classic("after an overflow the count of good steps starts again at 0.",
+                lambda *a: _scaler_numpy(*a, reset_on_overflow=False)),
+        Classic("the scale grows only after growth_interval good steps in a row, not on every good step.",
+                lambda *a: _scaler_numpy(*a, use_interval=False)),
+        Classic("after growing the scale, the good-step count restarts at 0.",
+                lambda *a: _scaler_numpy(*a, reset_after_growth=False)),
+        Classic("unscaling DIVIDES the gradients by the scale (the loss was multiplied by it).",
+                lambda *a: _scaler_numpy(*a, multiply=True)),
+    ),
+)
+
+register(GRAD_SCALER)
