@@ -41,6 +41,9 @@ def state_checks(step: int, mt_opt: Any, torch_opt: Any, atol: float, rtol: floa
         Check(f"step {step} group {i} lr", "state", np.float64(m["lr"]), np.float64(t["lr"]), 0.0, 1e-15)
         for i, (m, t) in enumerate(zip(mt_opt.param_groups, torch_opt.param_groups, strict=True))
     ]
+    mt_indices, torch_indices = sorted(mt_opt.state_dict()["state"]), sorted(torch_opt.state_dict()["state"])
+    if mt_indices != torch_indices:
+        raise AssertionError(f"step {step}: state for parameters {mt_indices}, torch's {torch_indices}")
     mt_params = [p for g in mt_opt.param_groups for p in g["params"]]
     torch_params = [p for g in torch_opt.param_groups for p in g["params"]]
     for i, (mp, tp) in enumerate(zip(mt_params, torch_params, strict=True)):

@@ -136,7 +136,10 @@ class Optimizer:
                     )
                 if group.get("maximize", False):
                     grad = -grad
-                self._update(p.data, grad, self.state[p], group)
+                state = self.state.get(p, {})
+                self._update(p.data, grad, state, group)
+                if state:  # only parameters that have something to remember get an entry (plain SGD: none)
+                    self.state[p] = state
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
