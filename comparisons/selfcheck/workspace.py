@@ -111,10 +111,10 @@ def load_progress(workspace: Path) -> dict[str, dict[str, str]]:
         return {}  # a damaged record only loses the history, never the learner's code
 
 
-def record(workspace: Path, name: str, status: str, checked: Path) -> None:
+def record(workspace: Path, name: str, status: str, sha256: str) -> None:
     """Remember the verdict of a check and the hash of the file it checked."""
     progress = load_progress(workspace)
-    progress[name] = {"status": status, "sha256": file_hash(checked),
+    progress[name] = {"status": status, "sha256": sha256,
                       "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     write_atomically(workspace / PROGRESS_FILE, json.dumps(progress, indent=1, sort_keys=True) + "\n")
 

@@ -76,7 +76,7 @@ def test_check_and_progress(capsys, tmp_path) -> None:
     code, out = run(capsys, tmp_path, "check", "--all", "--time-limit", "8")
     assert code == 1
     assert "PASS dropout" in out and "FAIL unbroadcast" in out and "TODO split_lengths" in out
-    assert "Hint: forgot to un-broadcast" in out
+    assert "Hint: forgot to un-broadcast" in out and "1 of 3 passed" in out
 
     record = json.loads((tmp_path / ".selfcheck-progress.json").read_text(encoding="utf-8"))
     assert {k: v["status"] for k, v in record.items()} == {
