@@ -143,6 +143,9 @@ op_case("F.conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
 
 
 # -- pooling ---------------------------------------------------------------------------------------------
+NAN = float("nan")
+
+
 def ties(*shape: int) -> Input:
     """Small integers as floats: most pooling windows hold ties."""
     return Input(lambda rng: rng.integers(0, 3, shape).astype("float64"), True)
@@ -159,6 +162,8 @@ for name, make_torch, make_mt, x in [
      lambda: nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), randn(2, 2, 8, 6)),
     ("MaxPool2d_dilation_non_square", lambda: torch.nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)),
      lambda: nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)), randn(2, 2, 7, 9)),
+    ("MaxPool2d_nan", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2),
+     fixed([[[[1.0, NAN, 3.0, 2.0], [0.5, 2.0, NAN, NAN], [1, 2, 3, 4], [4, 3, 2, 1]]]])),  # NaN wins
     ("MaxPool2d_odd_input_floor", lambda: torch.nn.MaxPool2d(2), lambda: nn.MaxPool2d(2), randn(1, 2, 7, 5)),
     ("AvgPool2d", lambda: torch.nn.AvgPool2d(2), lambda: nn.AvgPool2d(2), randn(2, 3, 8, 8)),
     ("AvgPool2d_overlapping_padding", lambda: torch.nn.AvgPool2d(3, stride=2, padding=1),

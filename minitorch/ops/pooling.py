@@ -41,6 +41,7 @@ class MaxPool2d(Function):
         for offset in range(1, kernel[0] * kernel[1]):
             candidate = view[:, :, offset // kernel[1], offset % kernel[1]]
             better = candidate > best  # strict: on a tie the earlier offset keeps it
+            better |= np.isnan(candidate)  # a NaN wins and propagates, as in torch
             np.maximum(best, candidate, out=best)
             np.copyto(where, offset, where=better)
         self.where = where
