@@ -102,7 +102,9 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
                 return reason
         return None
     if isinstance(expected, str | bool):
-        same = type(actual) is type(expected) or isinstance(expected, bool) and isinstance(actual, np.bool_)
+        if isinstance(actual, np.ndarray | np.generic) and np.ndim(actual) == 0:
+            actual = actual.item()  # a NumPy scalar (np.True_) arrives as a 0-d array
+        same = type(actual) is type(expected)
         return None if same and actual == expected else f"{name}: expected {expected!r}, got {actual!r}"
     if isinstance(actual, bool) or not isinstance(actual, np.ndarray | int | float | np.generic):
         return f"{name}: expected {_kind(np.asarray(expected))}, got {_kind(actual)}"

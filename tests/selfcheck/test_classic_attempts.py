@@ -108,6 +108,16 @@ WRONG = {
             c = sig(f) * c + sig(i) * np.tanh(g)
             return sig(o) * np.tanh(c), c
         """, "torch orders the gate blocks i, f, g, o"),
+    "a loss scaler that misses NaN": ("grad_scaler_step", """
+        def grad_scaler_step(grads, scale, growth_tracker, growth_factor, backoff_factor, growth_interval):
+            unscaled = [g / scale for g in grads]
+            if any(np.isinf(g).any() for g in grads):
+                return unscaled, False, scale * backoff_factor, 0
+            growth_tracker += 1
+            if growth_tracker == growth_interval:
+                return unscaled, True, scale * growth_factor, 0
+            return unscaled, True, scale, growth_tracker
+        """, "a NaN gradient is as bad as an inf"),
 }
 
 RIGHT = {
@@ -144,6 +154,16 @@ RIGHT = {
         def batch_indices(order, batch_size, drop_last):
             stop = len(order) - len(order) % batch_size if drop_last else len(order)
             return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+        """,
+    "grad_scaler_step": """
+        def grad_scaler_step(grads, scale, growth_tracker, growth_factor, backoff_factor, growth_interval):
+            unscaled = [g / scale for g in grads]
+            if not all(np.isfinite(g).all() for g in grads):
+                return unscaled, False, scale * backoff_factor, 0
+            growth_tracker += 1
+            if growth_tracker == growth_interval:
+                return unscaled, True, scale * growth_factor, 0
+            return unscaled, np.True_, scale, growth_tracker
         """,
     "dropout": """
         def dropout(x, p, keep, training):
