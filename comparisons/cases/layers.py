@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as TF
 
+import minitorch
 import minitorch.nn as nn
 import minitorch.nn.functional as F
 from comparisons.builders import (
@@ -72,12 +73,51 @@ op_case("F.softmax", lambda x: F.softmax(x, 0), lambda x: TF.softmax(x, 0), [ran
 op_case("F.log_softmax", lambda x: F.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1), [randn(3, 5)],
         group="layer")
 
-# -- Dropout: eval is the identity; p=0 and p=1 are deterministic in training too ------------------------
-# (the scaling and the statistics of random masks are tested in tests/nn/test_dropout.py)
+# -- Dropout: eval is the identity; p=0 and p=1 are deterministic in training too; other p are compared
+# on torch's own mask (the statistics of random masks are tested in tests/nn/test_nn_dropout.py)
 module_case("Dropout_eval", lambda: torch.nn.Dropout(0.5), lambda: nn.Dropout(0.5), [randn(4, 6)],
             train=False)
 module_case("Dropout_p0_train", lambda: torch.nn.Dropout(0.0), lambda: nn.Dropout(0.0), [randn(4, 6)])
 module_case("Dropout_p1_train", lambda: torch.nn.Dropout(1.0), lambda: nn.Dropout(1.0), [randn(4, 6)])
+
+
+class ReplayMask:
+    """Stands in for minitorch's random generator during one dropout call: its uniform draws are
+    1 where torch kept an element and 0 where torch dropped it, so minitorch keeps exactly the
+    elements torch kept (an element is kept when its draw is >= p)."""
+
+    def __init__(self, kept: np.ndarray) -> None:
+        self.kept = kept
+
+    def random(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        assert shape == self.kept.shape, f"dropout drew {shape}, torch's mask is {self.kept.shape}"
+        return self.kept.astype(dtype)
+
+
+def dropout_same_mask_case(name: str, p: float, shape: tuple[int, ...]) -> None:
+    """Training-mode Dropout on torch's own random mask: torch runs first, its mask (where the
+    output is nonzero) is replayed into minitorch's generator, and the outputs and input
+    gradients must agree, scaling by 1 / (1 - p) included."""
+    def run(rng: np.random.Generator) -> Outcome:
+        torch.manual_seed(int(rng.integers(2**31)))
+        x = rng.standard_normal(shape)
+        tx, mx = to_torch(x, True), to_minitorch(x, True)
+        ty = torch.nn.Dropout(p)(tx)
+        saved = minitorch.random._DefaultGenerator.rng
+        minitorch.random._DefaultGenerator.rng = ReplayMask(ty.detach().numpy() != 0)
+        try:
+            my = nn.Dropout(p)(mx)
+        finally:
+            minitorch.random._DefaultGenerator.rng = saved
+        checks = output_checks([my], [ty], 1e-12, 1e-12)
+        backward_both([my], [ty], rng)
+        return Outcome(checks + [grad_check("input", mx, tx, 1e-12, 1e-12)])
+
+    register(Case(name, "layer", run))
+
+
+dropout_same_mask_case("Dropout_train_same_mask_p0.3", 0.3, (8, 16))
+dropout_same_mask_case("Dropout_train_same_mask_p0.75", 0.75, (4, 5, 6))
 
 # -- LayerNorm ------------------------------------------------------------------------------------------
 module_case("LayerNorm", lambda: torch.nn.LayerNorm(6), lambda: nn.LayerNorm(6), [randn(2, 3, 6)])
