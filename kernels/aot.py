@@ -248,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="compile processes (0 = CPUs)")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
-    rows = build_report(tuple(args.target or ("sm_90", "sm_80")), args.jobs)
+    try:
+        rows = build_report(tuple(args.target or ("sm_90", "sm_80")), args.jobs)
+    except RuntimeError as e:  # run under TRITON_INTERPRET
+        print(e, file=sys.stderr)
+        return 2
     print(markdown(rows))
     bad = [r for r in rows if not r.ok]
     print(f"\n{len(rows)} configs compiled, {len(bad)} over a limit (spills, shared memory "
