@@ -43,6 +43,14 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def check_non_negative(**options: float) -> None:
+    """Reject negative hyperparameters with torch's messages ("Invalid learning rate: -1.0")."""
+    for name, value in options.items():
+        if value < 0.0:
+            label = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {label}: {value}")
+
+
 class Optimizer:
     """Base class: subclasses pass their `defaults` and implement `_update`."""
 
