@@ -52,19 +52,23 @@ class _SpareBuffers:
     """im2col buffers whose convolution has finished its backward, kept for the next forward of
     the same shape (a training loop runs the same shapes every step). A fresh array of tens of
     megabytes costs page faults that take about as long as filling it; a recycled one does not.
-    At most `limit` buffers are kept, so memory stays bounded by the last step's peak."""
+    At most `limit_bytes` are kept (a buffer that would pass the limit is simply freed)."""
 
-    def __init__(self, limit: int = 32) -> None:
-        self.limit = limit
+    def __init__(self, limit_bytes: int = 512 << 20) -> None:
+        self.limit_bytes, self.held_bytes = limit_bytes, 0
         self.free: dict[tuple, list[np.ndarray]] = {}
 
     def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        stack = self.free.get((shape, dtype))
-        return stack.pop() if stack else np.empty(shape, dtype=dtype)
+        stack = self.free.get((shape, np.dtype(dtype)))
+        if not stack:
+            return np.empty(shape, dtype=dtype)
+        self.held_bytes -= stack[-1].nbytes
+        return stack.pop()
 
     def give(self, array: np.ndarray) -> None:
-        if sum(len(s) for s in self.free.values()) < self.limit:
+        if self.held_bytes + array.nbytes <= self.limit_bytes:
             self.free.setdefault((array.shape, array.dtype), []).append(array)
+            self.held_bytes += array.nbytes
 
 
 _SPARE_COLS = _SpareBuffers()
