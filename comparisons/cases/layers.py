@@ -72,6 +72,9 @@ op_case("F.leaky_relu", lambda x: F.leaky_relu(x, 0.3), lambda x: TF.leaky_relu(
 op_case("F.softmax", lambda x: F.softmax(x, 0), lambda x: TF.softmax(x, 0), [randn(3, 5)], group="layer")
 op_case("F.log_softmax", lambda x: F.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1), [randn(3, 5)],
         group="layer")
+op_case("F.softmax_dtype_float64", lambda x: F.softmax(x, -1, dtype=np.float64),
+        lambda x: TF.softmax(x, -1, dtype=torch.float64), [randn(3, 5, dtype="float32")], group="layer",
+        gradcheck=False)
 
 # -- Dropout: eval is the identity; p=0 and p=1 are deterministic in training too; other p are compared
 # on torch's own mask (the statistics of random masks are tested in tests/nn/test_nn_dropout.py)

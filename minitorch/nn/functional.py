@@ -10,6 +10,7 @@ PyTorch equivalent: `torch.nn.functional`.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -77,11 +78,13 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
-    """exp(x) / sum(exp(x)) along dim."""
-    return _softmax(input, _softmax_dim("softmax", input.ndim, dim))
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """exp(x) / sum(exp(x)) along dim (computed in `dtype` when given)."""
+    x = input if dtype is None else input.to(dtype)
+    return _softmax(x, _softmax_dim("softmax", x.ndim, dim))
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
-    """x - logsumexp(x) along dim."""
-    return _log_softmax(input, _softmax_dim("log_softmax", input.ndim, dim))
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """x - logsumexp(x) along dim (computed in `dtype` when given)."""
+    x = input if dtype is None else input.to(dtype)
+    return _log_softmax(x, _softmax_dim("log_softmax", x.ndim, dim))
