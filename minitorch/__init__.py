@@ -90,3 +90,7 @@ long = int64
 clip = clamp
 concat = cat
 
+# Subpackages, reachable as attributes the way torch.nn and torch.optim are (imported last:
+# they build on everything above).
+from minitorch import amp, data, nn, optim  # noqa: E402
+
