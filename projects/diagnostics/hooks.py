@@ -85,10 +85,10 @@ def last_spatial_layer(model: Any, inputs: Any) -> str:
 
 
 def spatial_children(model: Any, inputs: Any, count: int = 3) -> list[str]:
-    """Up to ``count`` direct children of the model with a (N, C, H, W) output, spread evenly
-    from the first to the last: the default layers whose feature maps are drawn."""
+    """Up to ``count`` direct children of the model with a (N, C, H, W) output, H*W > 1, spread
+    evenly from the first to the last: the default layers whose feature maps are drawn."""
     top = {n for n, _ in model.named_children()}
-    spatial = [n for n, s in output_shapes(model, inputs) if n in top and len(s) == 4]
+    spatial = [n for n, s in output_shapes(model, inputs) if n in top and len(s) == 4 and s[2] * s[3] > 1]
     if not spatial:
         raise ValueError(f"diagnostics: no direct child of {type(model).__name__} has a (N, C, H, W) output")
     if len(spatial) <= count:

@@ -7,6 +7,7 @@ import torch
 from diagnostics_models import images, lenet_pair, mini_grid_net, torch_grid_net
 
 import minitorch
+from projects.cifar10.models import small_resnet
 from projects.diagnostics.feature_maps import feature_maps, save_feature_maps
 from projects.diagnostics.hooks import last_spatial_layer, output_shapes, spatial_children
 from projects.diagnostics.image_report import save_image_diagnostics
@@ -72,3 +73,11 @@ def test_minitorch_lenet5_tools(tmp_path) -> None:
     paths = save_image_diagnostics(mini_model, mx, [3, 4], [str(d) for d in range(10)], tmp_path)
     assert [p.name for p in paths][-1] == "gradcam.png" and len(paths) == 3 * 2 + 1
     assert all(not m._forward_hooks for m in mini_model.modules())
+
+
+def test_default_layers_skip_1x1_maps() -> None:
+    """The CIFAR small ResNet ends in a global max-pool: its (N, C, 1, 1) output is no map."""
+    model = small_resnet(width=4)
+    x = torch.randn(1, 3, 32, 32)
+    assert dict(output_shapes(model, x))["9"] == (1, 32, 1, 1)
+    assert spatial_children(model, x) == ["0", "4", "8"] and last_spatial_layer(model, x) == "8"
