@@ -197,15 +197,22 @@ def _run_hooks(tensor: Tensor, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-def _accumulate_into_grad(tensor: Tensor, grad: np.ndarray) -> None:
-    """`tensor.grad += grad`, creating it on first use (a copy, never an alias, laid out in C order
-    like the tensor itself: a transposed gradient would make every optimizer update stride badly)."""
+def _accumulate_into_grad(tensor: Tensor, grad: np.ndarray, adoptable: bool = False) -> None:
+    """`tensor.grad += grad`, creating it on first use.
+
+    A new `.grad` never aliases an array someone else holds: it is a copy laid out in C order
+    like the tensor itself (a transposed gradient would make every optimizer update stride
+    badly), except that a fresh array this backward pass made and hands to no one else
+    (`adoptable`) is kept as it is, saving a copy of every weight gradient on every step.
+    """
     from minitorch.tensor import Tensor
 
-    if tensor.grad is None:
-        tensor.grad = Tensor(np.array(grad, dtype=tensor.dtype, copy=True, order="C"))
-    else:
+    if tensor.grad is not None:
         tensor.grad.data = tensor.grad.data + grad
+    elif adoptable and grad.flags.c_contiguous and grad.flags.writeable and grad.dtype == tensor.dtype:
+        tensor.grad = Tensor(grad)
+    else:
+        tensor.grad = Tensor(np.array(grad, dtype=tensor.dtype, copy=True, order="C"))
 
 
 def backward(root: Tensor, gradient: np.ndarray, retain_graph: bool = False) -> None:
@@ -220,6 +227,7 @@ def backward(root: Tensor, gradient: np.ndarray, retain_graph: bool = False) -> 
             _accumulate_into_grad(root, _run_hooks(root, gradient))
         return
     grads: dict[int, np.ndarray] = {id(root.grad_fn): gradient}
+    handed_out = {id(_owner(gradient))}  # memory others hold (the seed, hook results): never adopted
     leaf_grads: dict[int, tuple[Tensor, np.ndarray]] = {}
     order = _reverse_topological_order(root.grad_fn)
     for node in order:
@@ -228,7 +236,10 @@ def backward(root: Tensor, gradient: np.ndarray, retain_graph: bool = False) -> 
             continue
         output = node._output() if node._output is not None else None
         if output is not None:
-            grad = _run_hooks(output, grad)
+            hooked = _run_hooks(output, grad)
+            if hooked is not grad:
+                handed_out.add(id(_owner(hooked)))
+                grad = hooked
             if output._retains_grad:
                 _accumulate_into_grad(output, grad)
         input_grads = node.backward(grad)
@@ -252,4 +263,15 @@ def backward(root: Tensor, gradient: np.ndarray, retain_graph: bool = False) -> 
             node.release()
     # A leaf's hooks see its whole gradient from this pass, once, as in torch.
     for leaf, grad in leaf_grads.values():
-        _accumulate_into_grad(leaf, _run_hooks(leaf, grad))
+        final = _run_hooks(leaf, grad)
+        owner = _owner(grad)
+        adoptable = (final is grad and id(owner) not in handed_out and isinstance(owner, np.ndarray)
+                     and owner.flags.owndata and owner.size == grad.size)
+        _accumulate_into_grad(leaf, final, adoptable=adoptable)
+        handed_out.add(id(owner))
+
+
+def _owner(array: np.ndarray) -> object:
+    """What holds `array`'s memory: itself, or the base of a view (NumPy points a view's base at
+    the owning array; a view made by stride tricks may have a non-array base)."""
+    return array if array.base is None else array.base

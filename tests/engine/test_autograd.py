@@ -179,3 +179,32 @@ def test_deep_graph_does_not_hit_recursion_limit():
         y = y * 1.0001
     y.backward()
     assert x.grad.item() == pytest.approx(1.0001**5000)
+
+
+def test_adopted_gradients_never_alias_each_other_or_the_seed():
+    """The engine keeps fresh gradient arrays without copying them; no two .grad arrays may then
+    share memory, nor share it with the caller's seed or a hook's result."""
+    a = mt.randn(3, 4, requires_grad=True)
+    b = mt.randn(3, 4, requires_grad=True)
+    seed = np.ones((3, 4), dtype=np.float32)
+    (a + b).backward(seed)  # add hands the same upstream array to both inputs
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.data, seed)
+    a.grad.data *= 2  # in-place edits (clipping does this) touch one gradient only
+    np.testing.assert_array_equal(b.grad.data, seed)
+    a.grad = b.grad = None
+    ((a + b) * 3).sum().backward()  # a fresh array (from mul) reaches both leaves through add
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    np.testing.assert_array_equal(a.grad.data, np.full((3, 4), 3.0))
+
+    w = mt.randn(4, 2, requires_grad=True)
+    kept = []
+    h = a @ w
+    h.register_hook(lambda g: kept.append(g * 1) or kept[-1])
+    c = mt.randn(3, 2, requires_grad=True)
+    (h + c).sum().backward()
+    assert not np.shares_memory(c.grad.data, kept[0].data)
+    v = mt.randn(2, 6, requires_grad=True)
+    u = mt.randn(3, 4, requires_grad=True)
+    (v.reshape(3, 4) + u).sum().backward()
+    assert not np.shares_memory(v.grad.data, u.grad.data)
