@@ -59,6 +59,8 @@ class HealthCallback(Callback):
             record = self.tracker.end_step()
             if state.writer is not None:
                 log_health(state.writer, record)
+            for stat in record.activations.values():  # the plots need no raw values: keep memory flat
+                stat.sample = stat.sample[:0]
             self.measuring = False
 
     def on_train_end(self, state: TrainState) -> None:

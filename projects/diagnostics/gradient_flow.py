@@ -82,7 +82,7 @@ def activation_stat(a: np.ndarray, kind: str) -> ActivationStat:
     ``a`` (N, ...), the output of a layer of class ``kind``."""
     a = np.asarray(a, dtype=np.float64)
     flat = a.ravel()
-    sample = flat[:: max(1, flat.size // HISTOGRAM_SAMPLES)]
+    sample = flat[:: max(1, flat.size // HISTOGRAM_SAMPLES)].astype(np.float32)
     dead = dead_fraction(a) if kind == "ReLU" else None
     return ActivationStat(float(a.mean()), float(a.std()), dead, kind, sample)
 
