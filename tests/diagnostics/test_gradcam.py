@@ -165,4 +165,6 @@ def test_errors_name_the_layer() -> None:
         grad_cam(model, x, "8")
     with pytest.raises(ValueError, match="target class 10 out of range for 10 outputs"):
         grad_cam(model, x, "3", 10)
+    with pytest.raises(TypeError, match="expected a torch or minitorch model, got dict"):
+        grad_cam({}, x, "3")
     assert all(not m._forward_hooks for m in model.modules())
