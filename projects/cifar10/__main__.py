@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p = build_parser("cifar10", "Train a ResNet on CIFAR-10.")
     g = p.add_argument_group("cifar10")
     g.add_argument("--model", choices=tuple(MODELS), default="small")
-    g.add_argument("--width", type=int, default=32, help="small ResNet: channels of the first stage")
+    g.add_argument("--width", type=int, default=16, help="small ResNet: channels of the first stage")
     g.add_argument(
         "--dataset",
         choices=("auto", "subset", "full"),
@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--freeze-backbone", action="store_true", help="train only the new head")
     g.add_argument("--image-size", type=int, default=32, help="resize inputs (e.g. 64+ for ImageNet weights)")
     g.add_argument("--no-download", action="store_true", help="never download (offline data only)")
-    p.set_defaults(epochs=30, batch_size=128, optimizer="sgd", lr=0.1, schedule="onecycle")
+    p.set_defaults(epochs=20, batch_size=128, optimizer="sgd", lr=0.1, schedule="onecycle")
     return p
 
 

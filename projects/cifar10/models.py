@@ -34,7 +34,7 @@ class Residual(nn.Module):
         return x + self.f(x)
 
 
-def small_resnet(width: int = 32, classes: int = 10) -> nn.Sequential:
+def small_resnet(width: int = 16, classes: int = 10) -> nn.Sequential:
     """A ResNet-9 in the style of Page's fast CIFAR-10 training (widths w, 2w, 4w, 8w):
     prep conv; [conv, pool, residual]; [conv, pool]; [conv, pool, residual]; global max-pool; linear.
     """
