@@ -1,5 +1,11 @@
-"""Shared test setup: deterministic seeds, and the data setting pointed at ../shared/data when
-it exists and nothing else was chosen (CI sets MINITORCH_DATA itself)."""
+"""Shared test setup: deterministic seeds; the data setting pointed at ../shared/data when it
+exists and nothing else was chosen (CI sets MINITORCH_DATA itself); and, on a machine without
+a CUDA GPU, Triton's CPU interpreter.
+
+TRITON_INTERPRET must be set before anything imports `triton.language` (its helpers, such as
+`tl.cdiv`, are decorated at import time), and other test folders can import it indirectly
+through torch, so it is set here, in the conftest pytest loads first. Importing torch to ask
+for a GPU does not import triton."""
 
 from __future__ import annotations
 
@@ -9,6 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 _SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if "MINITORCH_DATA" not in os.environ and _SHARED_DATA.is_dir():
@@ -23,9 +33,4 @@ def _seed_everything() -> None:
     random.seed(0)
     np.random.seed(0)
     minitorch.manual_seed(0)
-    try:
-        import torch
-
-        torch.manual_seed(0)
-    except ImportError:  # pragma: no cover - torch is a dependency, but keep the engine tests standalone
-        pass
+    torch.manual_seed(0)

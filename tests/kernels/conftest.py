@@ -1,9 +1,8 @@
 """Kernel tests run on a GPU when there is one, else in Triton's CPU interpreter.
 
-TRITON_INTERPRET must be set before ``@triton.jit`` decorates the kernels (at the import of
-``kernels``), so it is set here, at the top of this conftest, which pytest loads before it
-imports any test module in this folder. torch is imported first only to ask for a GPU; it
-does not import triton.
+TRITON_INTERPRET must be set before ``@triton.jit`` decorates anything; the root
+``tests/conftest.py`` sets it (pytest loads that one first, before any test folder can import
+triton indirectly).
 """
 
 from __future__ import annotations
@@ -15,13 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import torch
 
 HAS_GPU = torch.cuda.is_available()
-if not HAS_GPU:
-    os.environ["TRITON_INTERPRET"] = "1"
-
-import pytest  # noqa: E402
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
