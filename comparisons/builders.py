@@ -143,6 +143,29 @@ def grad_check(label: str, mt_tensor: minitorch.Tensor, torch_tensor: torch.Tens
     return Check(f"grad of {label}", "grad", a, e, atol, rtol)
 
 
+def compare_calls(mt_call: Callable[[list[Any]], Any], torch_call: Callable[[list[Any]], Any],
+                  inputs: Sequence[Input], rng: np.random.Generator, atol: float, rtol: float,
+                  grad_atol: float, grad_rtol: float) -> Outcome:
+    """Steps 1-5 of the recipe for one call on each side: same inputs, outputs compared, same
+    upstream gradient, input gradients compared. Times include forward and backward."""
+    arrays = [spec(rng) for spec in inputs]
+    mt_in = [to_minitorch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
+    torch_in = [to_torch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
+    start = time.perf_counter()
+    mt_outs = flatten_outputs(mt_call(mt_in))
+    mt_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    torch_outs = flatten_outputs(torch_call(torch_in))
+    torch_seconds = time.perf_counter() - start
+    checks = output_checks(mt_outs, torch_outs, atol, rtol)
+    mt_back, torch_back = backward_both(mt_outs, torch_outs, rng)
+    checks += [
+        grad_check(f"input {i}", m, t, grad_atol, grad_rtol)
+        for i, (m, t, spec) in enumerate(zip(mt_in, torch_in, inputs, strict=True)) if spec.grad
+    ]
+    return Outcome(checks, mt_seconds + mt_back, torch_seconds + torch_back)
+
+
 # ---------------------------------------------------------------------------------------------
 # Op cases
 # ---------------------------------------------------------------------------------------------
@@ -163,22 +186,8 @@ def op_case(name: str, minitorch_fn: Callable[..., Any], torch_fn: Callable[...,
         return [spec(rng) for spec in inputs]
 
     def run(rng: np.random.Generator) -> Outcome:
-        arrays = make_inputs(rng)
-        mt_in = [to_minitorch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
-        torch_in = [to_torch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
-        start = time.perf_counter()
-        mt_outs = flatten_outputs(minitorch_fn(*mt_in))
-        mt_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        torch_outs = flatten_outputs(torch_fn(*torch_in))
-        torch_seconds = time.perf_counter() - start
-        checks = output_checks(mt_outs, torch_outs, atol, rtol)
-        mt_back, torch_back = backward_both(mt_outs, torch_outs, rng)
-        checks += [
-            grad_check(f"input {i}", m, t, grad_atol, grad_rtol)
-            for i, (m, t, spec) in enumerate(zip(mt_in, torch_in, inputs, strict=True)) if spec.grad
-        ]
-        return Outcome(checks, mt_seconds + mt_back, torch_seconds + torch_back)
+        return compare_calls(lambda args: minitorch_fn(*args), lambda args: torch_fn(*args), inputs,
+                             rng, atol, rtol, grad_atol, grad_rtol)
 
     return register(Case(name, group, run, seed, minitorch_fn=minitorch_fn, make_inputs=make_inputs,
                          grad_mask=[s.grad for s in inputs],
@@ -219,21 +228,9 @@ def module_case(name: str, torch_factory: Callable[[], torch.nn.Module],
         copy_torch_weights(torch_module, mt_module)
         torch_module.train(train)
         mt_module.train(train)
-        arrays = [spec(rng) for spec in inputs]
-        mt_in = [to_minitorch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
-        torch_in = [to_torch(a, s.grad) for a, s in zip(arrays, inputs, strict=True)]
-        start = time.perf_counter()
-        mt_outs = flatten_outputs(call(mt_module, mt_in))
-        mt_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        torch_outs = flatten_outputs(call(torch_module, torch_in))
-        torch_seconds = time.perf_counter() - start
-        checks = output_checks(mt_outs, torch_outs, atol, rtol)
-        mt_back, torch_back = backward_both(mt_outs, torch_outs, rng)
-        checks += [
-            grad_check(f"input {i}", m, t, grad_atol, grad_rtol)
-            for i, (m, t, spec) in enumerate(zip(mt_in, torch_in, inputs, strict=True)) if spec.grad
-        ]
+        outcome = compare_calls(lambda args: call(mt_module, args), lambda args: call(torch_module, args),
+                                inputs, rng, atol, rtol, grad_atol, grad_rtol)
+        checks = outcome.checks
         mt_params = dict(mt_module.named_parameters())
         for param_name, torch_param in torch_module.named_parameters():
             if param_name not in mt_params:
@@ -244,6 +241,6 @@ def module_case(name: str, torch_factory: Callable[[], torch.nn.Module],
         for buffer_name, torch_buffer in torch_module.named_buffers():
             checks.append(Check(f"buffer {buffer_name}", "state", as_numpy(mt_buffers[buffer_name]),
                                 as_numpy(torch_buffer), atol, rtol))
-        return Outcome(checks, mt_seconds + mt_back, torch_seconds + torch_back)
+        return outcome
 
     return register(Case(name, group, run, seed))
