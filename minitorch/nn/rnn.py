@@ -57,6 +57,7 @@ class RecurrentScan(Function):
               except in the GRU) and dL/dh_{t-1} = (direct terms) + dR_t @ W_hh. Then, over all
               steps at once: dx = dA @ W_ih, dW_ih = dA^T x, dW_hh = dR^T H_prev,
               db_ih = sum dA, db_hh = sum dR, where H_prev[t] is the state that entered step t.
+    PyTorch equivalent: one layer and direction of torch.nn.RNN / LSTM / GRU (cuDNN fuses the same way).
     """
 
     n_states = 1  # initial states among the inputs: h0 (LSTM: h0 and c0)
@@ -103,6 +104,7 @@ class RNNScan(RecurrentScan):
 
     BPTT: with dh = dL/dh_t (the output's gradient at t plus what step t+1 sent back),
     dA_t = dh * act'(h_t)  (tanh' = 1 - h_t^2, relu' = [h_t > 0]),  dL/dh_{t-1} = dA_t @ W_hh.
+    PyTorch equivalent: torch.nn.RNN (nonlinearity='tanh' or 'relu').
     """
 
     op_name = "rnn"

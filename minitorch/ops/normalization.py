@@ -43,6 +43,7 @@ class Normalize(Function):
     statistics) and dx = gh * invstd.
     `param_axes` are the axes that weight and bias are broadcast over (their gradient sums).
     The optional inputs after x are (weight, bias), when the norm is affine.
+    PyTorch equivalent: the shared backward of torch.nn.functional.batch_norm and layer_norm.
     """
 
     def forward(self, x: np.ndarray, *affine: np.ndarray, centered: np.ndarray, invstd: np.ndarray,
