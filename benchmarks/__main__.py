@@ -15,10 +15,10 @@ from benchmarks.timing import one_thread, time_interleaved
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--filter", default="", help="only workloads whose name contains this")
+    parser.add_argument("--filter", default="", help="only workloads whose name contains this (any case)")
     parser.add_argument("--repeats", type=int, help="override each workload's number of runs")
     args = parser.parse_args(argv)
-    chosen = [w for w in all_workloads() if args.filter in w.name]
+    chosen = [w for w in all_workloads() if args.filter.lower() in w.name.lower()]
     if not chosen:
         print(f"no workload matches {args.filter!r}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """`python -m comparisons`: run every parity case and print the table.
 
-Options: `--filter PATTERN` (substring or glob on case names), `--group GROUP`,
+Options: `--filter PATTERN` (substring or glob on case names, any case), `--group GROUP`,
 `--markdown FILE` (also write the table as Markdown), `--list`, `--verbose` (print every
 failing check). Exits 1 if any case fails.
 """
@@ -30,7 +30,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__.split("\n")[0])
-    parser.add_argument("--filter", help="run only cases whose name contains (or glob-matches) this")
+    parser.add_argument("--filter", help="only cases whose name contains (or glob-matches) this, any case")
     parser.add_argument("--group", help="run only this group (op, layer, loss, model, optim, ...)")
     parser.add_argument("--markdown", type=Path, help="also write the table to this Markdown file")
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     cases = all_cases()
     if args.filter:
-        cases = [c for c in cases if args.filter in c.name or fnmatch.fnmatch(c.name, args.filter)]
+        pattern = args.filter.lower()
+        cases = [c for c in cases if pattern in c.name.lower() or fnmatch.fnmatch(c.name.lower(), pattern)]
     if args.group:
         cases = [c for c in cases if c.group == args.group]
     if not cases:
