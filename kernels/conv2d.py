@@ -71,6 +71,14 @@ _GEOMETRY_ARGS = ["BATCH", "H", "W", "P", "Q", "R", "S", "stride_h", "stride_w",
                   "pad_w", "dil_h", "dil_w"]
 
 
+@triton.jit
+def tap_and_block(t, blocks, S, BLOCK_K: tl.constexpr):
+    """Step t of the flat (tap, channel block) loop: the filter tap (r, s) and the first channel
+    of the block, with `blocks` channel blocks per tap (taps outer, channel blocks inner)."""
+    rs = t // blocks
+    return rs // S, rs % S, (t % blocks) * BLOCK_K
+
+
 @triton.jit(do_not_specialize=_GEOMETRY_ARGS)
 def conv2d_fwd_kernel(
     x_ptr, w_ptr, y_ptr, bias_ptr,
@@ -110,10 +118,8 @@ def conv2d_fwd_kernel(
     c_blocks = tl.cdiv(C_G, BLOCK_K)
     acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
     for t in range(0, R * S * c_blocks):
-        rs = t // c_blocks
-        r = rs // S
-        s = rs % S
-        c = (t % c_blocks) * BLOCK_K + offs_c
+        r, s, c0 = tap_and_block(t, c_blocks, S, BLOCK_K)
+        c = c0 + offs_c
         c_ok = c < C_G
         ih = h0 + r * dil_h
         iw = w0 + s * dil_w
@@ -172,10 +178,8 @@ def conv2d_dgrad_kernel(
     k_blocks = tl.cdiv(K_G, BLOCK_K)
     acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
     for t in range(0, R * S * k_blocks):
-        rs = t // k_blocks
-        r = rs // S
-        s = rs % S
-        k = (t % k_blocks) * BLOCK_K + offs_k
+        r, s, k0 = tap_and_block(t, k_blocks, S, BLOCK_K)
+        k = k0 + offs_k
         k_ok = k < K_G
         # Which output pixel did input pixel (h, w) feed through tap (r, s)? Only where the
         # division by the stride is exact; negative numerators are masked before the division
