@@ -13,7 +13,10 @@ What is timed, on one GPU:
 
 Each pair runs once before timing (that call autotunes the Triton kernel and lets cuDNN choose
 its algorithm), the outputs are compared (max error relative to the largest library value),
-then ``triton.testing.do_bench`` takes the median time of each. TFLOP/s = 2 * multiply-adds /
+then ``triton.testing.do_bench`` takes the median time of each. do_bench flushes the L2 cache
+(it zeroes a 256 MB buffer) before every call and times each call between CUDA events, so
+neither side profits from data left in L2, and the flush keeps the GPU busy while Python
+launches the next call: launch overhead shows only when it exceeds the flush. TFLOP/s = 2 * multiply-adds /
 time. "% peak" is Triton's rate over the dense tensor-core peak of the GPU from NVIDIA's data
 sheets (where the GPU is known). Writes ``kernels.md``, ``kernels.csv`` and ``kernels.png``.
 
@@ -122,61 +125,77 @@ def resnet_conv_layers(names: tuple[str, ...] = ("resnet18", "resnet50")) -> lis
     return [ConvLayer(*key, nets=tuple(sorted(nets))) for key, nets in seen.items()]
 
 
-def gpu_peak(dtype: str) -> float | None:
-    name = torch.cuda.get_device_name()
+def gpu_time_ms(fn: Callable[[], object]) -> float:
+    """Median milliseconds of one call of ``fn`` on the GPU (``triton.testing.do_bench``)."""
+    import triton
+
+    return triton.testing.do_bench(fn, return_mode="median")
+
+
+def peak_tflops(device: str, dtype: str) -> float | None:
+    """The dense tensor-core peak of a known GPU for ``dtype``, else None."""
+    if torch.device(device).type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
     for marker, (half, tf32) in PEAKS:
         if marker in name:
             return tf32 if dtype == "fp32" else half
     return None
 
 
-def measure(op: str, shape: str, dtype: str, flops: float, triton_fn: Callable,
-            library_fn: Callable, tags: tuple[str, ...] = ()) -> Row:
-    """Warm up (autotune), compare outputs, then time both sides."""
-    import triton
+Timer = Callable[[Callable[[], object]], float]
 
+
+def measure(op: str, shape: str, dtype: str, flops: float, triton_fn: Callable,
+            library_fn: Callable, tags: tuple[str, ...] = (), *, timer: Timer = gpu_time_ms,
+            peak: float | None = None) -> Row:
+    """Warm up (autotune), compare outputs, then time both sides with ``timer``."""
     ours, theirs = triton_fn().float(), library_fn().float()
     err = ((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
-    t_ms = triton.testing.do_bench(triton_fn, return_mode="median")
-    l_ms = triton.testing.do_bench(library_fn, return_mode="median")
-    return Row(op, shape, dtype, flops, t_ms, l_ms, err, gpu_peak(dtype), tags)
+    return Row(op, shape, dtype, flops, timer(triton_fn), timer(library_fn), err, peak, tags)
 
 
-def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str) -> list[Row]:
+def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str,
+                 device: str = "cuda", timer: Timer = gpu_time_ms) -> list[Row]:
+    """Square matmuls, Triton against ``torch.matmul``; one printed row each."""
     from kernels.matmul import matmul
 
     torch.backends.cuda.matmul.allow_tf32 = fp32_precision == "tf32"
     rows = []
     for dtype in dtypes:
         for n in sizes:
-            a = torch.randn(n, n, device="cuda", dtype=DTYPES[dtype])
-            b = torch.randn(n, n, device="cuda", dtype=DTYPES[dtype])
+            a = torch.randn(n, n, device=device, dtype=DTYPES[dtype])
+            b = torch.randn(n, n, device=device, dtype=DTYPES[dtype])
             label = dtype if dtype != "fp32" else f"fp32 ({fp32_precision})"
             rows.append(measure(
                 "matmul", f"{n}x{n}x{n}", label, 2.0 * n**3,
                 lambda a=a, b=b: matmul(a, b, input_precision=fp32_precision),
                 lambda a=a, b=b: torch.matmul(a, b),
-                tags=("matmul-target",) if n >= 4096 and dtype != "fp32" else ()))
+                tags=("matmul-target",) if n >= 4096 and dtype != "fp32" else (),
+                timer=timer, peak=peak_tflops(device, dtype)))
             print(_line(rows[-1]), flush=True)
     return rows
 
 
-def bench_conv(layers: list[ConvLayer], batch: int, dtypes: list[str]) -> list[Row]:
+def bench_conv(layers: list[ConvLayer], batch: int, dtypes: list[str], device: str = "cuda",
+               timer: Timer = gpu_time_ms) -> list[Row]:
+    """Forward, dgrad and wgrad of each layer, Triton against cuDNN; one printed row each."""
     torch.backends.cudnn.benchmark = True
     rows = []
     for dtype in dtypes:
         for layer in layers:
             cl = torch.channels_last
-            x = torch.randn(batch, layer.channels, layer.height, layer.width, device="cuda",
+            x = torch.randn(batch, layer.channels, layer.height, layer.width, device=device,
                             dtype=DTYPES[dtype]).contiguous(memory_format=cl)
             w = (torch.randn(layer.out_channels, layer.channels, layer.kernel, layer.kernel,
-                             device="cuda", dtype=DTYPES[dtype]) * 0.05).contiguous(memory_format=cl)
+                             device=device, dtype=DTYPES[dtype]) * 0.05).contiguous(memory_format=cl)
             passes = _conv_passes(x, w, layer)
             target = ("conv-target",) if layer.kernel == 3 and "resnet50" in layer.nets else ()
             for op, (ours, theirs) in passes.items():
                 tags = target if op == "conv fwd" else ()
                 rows.append(measure(op, f"{layer.label(batch)} ({'+'.join(layer.nets)})",
-                                    dtype, layer.flops(batch), ours, theirs, tags))
+                                    dtype, layer.flops(batch), ours, theirs, tags, timer=timer,
+                                    peak=peak_tflops(device, dtype)))
                 print(_line(rows[-1]), flush=True)
     return rows
 

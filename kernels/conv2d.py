@@ -294,8 +294,9 @@ CONV_FWD_CONFIGS = _CONV_CONFIGS
 CONV_DGRAD_CONFIGS = _CONV_CONFIGS
 CONV_WGRAD_CONFIGS = _CONV_CONFIGS
 (INTERPRETER_CONFIG,) = tile_configs((32, 32, 32, 4, 1, 2))
-# Re-tune for every new layer shape (SPLIT_K exists in wgrad only; absent names are skipped).
-_TUNE_KEY = ["BATCH", "H", "W", "C_G", "K_G", "P", "Q", "R", "S", "stride_h", "stride_w", "SPLIT_K"]
+# Re-tune for every new layer shape (and, in wgrad, number of reduction slices).
+TUNE_KEY = ["BATCH", "H", "W", "C_G", "K_G", "P", "Q", "R", "S", "stride_h", "stride_w"]
+WGRAD_TUNE_KEY = [*TUNE_KEY, "SPLIT_K"]
 
 
 # ---- Launchers ---------------------------------------------------------------------------------
@@ -376,12 +377,12 @@ def _nhwc(t: torch.Tensor) -> torch.Tensor:
 
 
 def _launch(kernel, configs, grid, args: tuple, t: torch.Tensor, input_precision: str,
-            config: triton.Config | None, **flags) -> None:
+            config: triton.Config | None, tune_key: list[str] = TUNE_KEY, **flags) -> None:
     """Launch a conv kernel; ``t`` is an input tensor (its dtype picks the config list)."""
     flags.update(INPUT_PRECISION=dot_precision(t.dtype, input_precision),
                  UPCAST=interpreting() and t.dtype == torch.bfloat16)
     launch(kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
-           configs=configs, tune_key=_TUNE_KEY, device=t.device,
+           configs=configs, tune_key=tune_key, device=t.device,
            kind=config_kind(t.dtype, input_precision))
 
 
@@ -491,7 +492,7 @@ def conv2d_wgrad(
     args = (x, grad_out, parts, *geo.kernel_args(), *x.stride(), *grad_out.stride(),
             *parts.stride(), split_k)
     _launch(conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS, _tiles(k_g, rsc, groups, split_k), args, x,
-            input_precision, config)
+            input_precision, config, WGRAD_TUNE_KEY)
     return parts[0] if split_k == 1 else parts.sum(0).to(dtype)
 
 

@@ -215,6 +215,8 @@ MATMUL_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
 # (number of programs x K steps): 32-wide tiles keep test shapes to a handful of programs while
 # still exercising the masks, the grouping (GROUP_M=2) and several K steps.
 (INTERPRETER_CONFIG,) = tile_configs((32, 32, 32, 4, 1, 2))
+# Re-tune for every new problem size and for transposed inputs (they load differently).
+TUNE_KEY = ["M", "N", "K", "stride_ak", "stride_bn"]
 
 
 def fits_epilogue(config: triton.Config, activation: str | None) -> bool:
@@ -301,6 +303,6 @@ def _launch(a, b, c, bias, activation, input_precision, config) -> None:
 
     launch(
         matmul_kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
-        configs=MATMUL_CONFIGS, tune_key=["M", "N", "K", "stride_ak", "stride_bn"],
+        configs=MATMUL_CONFIGS, tune_key=TUNE_KEY,
         device=a.device, kind=config_kind(a.dtype, input_precision), prune=_prune,
     )

@@ -7,7 +7,9 @@ A launcher (the Python function around a ``@triton.jit`` kernel) runs in one of 
   each new problem size and keeps the fastest.
 * **Interpreter** (``TRITON_INTERPRET=1``, no GPU): Triton runs the *same* kernel body in NumPy,
   one program at a time, on CPU tensors. There is nothing to time, so autotuning is bypassed
-  and a single small fixed configuration is used. The interpreter has two blind spots we
+  and a single small fixed configuration is used (``autotune_on_interpreter`` autotunes
+  there anyway, with a timer you supply, to show and test that path). The interpreter has two
+  blind spots we
   compensate for: ``tl.dot`` multiplies the raw bits of bfloat16 values (so kernels upcast
   bf16 tiles to fp32 before ``tl.dot`` when interpreting), and it never checks bounds (so every
   load and store must be masked; a missing mask silently corrupts memory instead of failing).
@@ -18,6 +20,10 @@ PyTorch-style error messages naming the op and the shapes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import torch
 import triton
@@ -102,27 +108,66 @@ def launch(
     """Launch ``kernel`` on ``grid`` with a forced, fixed or autotuned config.
 
     * ``config`` given (tests): use it.
-    * Interpreter: ``interpreter_config``; nothing can be timed on a CPU.
+    * Interpreter: ``interpreter_config``; nothing can be timed on a CPU (unless inside
+      ``autotune_on_interpreter``).
     * GPU: ``@triton.autotune`` over ``configs[(arch, kind)]`` (see ``config_kind``). It times every candidate
       on the first call for each new value of the ``tune_key`` arguments (and new dtypes) and
       then reuses the winner. ``prune(configs, named_args, **kwargs)`` may drop candidates that
       cannot serve this call (see the GELU rule in matmul.py).
     """
-    if config is None and interpreting():
+    if config is None and interpreting() and _tuning is _GPU_TUNING:
         config = interpreter_config
     if config is not None:
         kernel[grid](*args, **flags, **config.all_kwargs())
         return
-    key = (kernel.fn.__name__, gpu_arch(device), kind)
-    if key not in _AUTOTUNED:
-        _AUTOTUNED[key] = triton.autotune(
-            configs=configs[key[1:]], key=tune_key,
+    arch = _tuning.arch or gpu_arch(device)
+    key = (kernel.fn.__name__, arch, kind)
+    if key not in _tuning.autotuners:
+        _tuning.autotuners[key] = triton.autotune(
+            configs=configs[key[1:]], key=tune_key, do_bench=_tuning.do_bench,
             prune_configs_by={"early_config_prune": prune} if prune else None,
         )(kernel)
-    _AUTOTUNED[key][grid](*args, **flags)
+    _tuning.autotuners[key][grid](*args, **flags)
 
 
-_AUTOTUNED: dict[tuple[str, str, str], triton.runtime.Autotuner] = {}
+@dataclass
+class Tuning:
+    """Where autotuning happens: the config family (``arch``; None: the device's), the timer
+    (``do_bench``; None: Triton's GPU benchmarker), and the autotuner built for each
+    (kernel, arch, kind), which remembers the winning config per tuning key."""
+
+    arch: str | None = None
+    do_bench: Callable | None = None
+    autotuners: dict[tuple[str, str, str], triton.runtime.Autotuner] = field(default_factory=dict)
+
+
+_GPU_TUNING = Tuning()
+_tuning = _GPU_TUNING
+
+
+@contextmanager
+def autotune_on_interpreter(arch: str, do_bench: Callable) -> Iterator[Tuning]:
+    """Inside this block the launchers autotune under the interpreter, as on a GPU of ``arch``.
+
+    Each candidate config of ``arch``'s lists runs in the interpreter, and
+    ``do_bench(kernel_call, quantiles)`` (it must call ``kernel_call``) returns its "time" as
+    ``[median, q20, q80]``. Interpreter timings say nothing about a GPU: this shows how
+    autotuning works (which configs are tried, which pruned, the cache per tuning key) and
+    lets tests check that every shipped config computes the right answer. Yields the
+    ``Tuning``, whose autotuners hold the timings and the winners.
+    """
+    global _tuning
+    if not interpreting():
+        raise RuntimeError("autotune_on_interpreter: needs TRITON_INTERPRET=1 (on a GPU, "
+                           "launchers autotune anyway)")
+    if arch not in SHARED_MEMORY_LIMIT:
+        raise ValueError(f"autotune_on_interpreter: arch must be one of "
+                         f"{tuple(SHARED_MEMORY_LIMIT)}, got {arch!r}")
+    previous, _tuning = _tuning, Tuning(arch, do_bench)
+    try:
+        yield _tuning
+    finally:
+        _tuning = previous
 
 
 def dot_precision(dtype: torch.dtype, input_precision: str) -> str:

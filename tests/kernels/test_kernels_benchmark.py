@@ -1,4 +1,5 @@
-"""benchmarks.kernels without a GPU, and its report writer (the timing itself needs a GPU)."""
+"""benchmarks.kernels without a GPU: its one-line exit, the layer list, the sweep's code on the
+interpreter with a stand-in timer, and the report writer (only the timing itself needs a GPU)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import os
 import subprocess
 import sys
 
-from benchmarks.kernels import Row, write_outputs
+import torch
+
+from benchmarks.kernels import (
+    ConvLayer,
+    Row,
+    bench_conv,
+    bench_matmul,
+    peak_tflops,
+    resnet_conv_layers,
+    write_outputs,
+)
 
 
 def test_benchmark_without_gpu_exits_0_with_one_line(tmp_path):
@@ -37,3 +48,81 @@ def test_report_files(tmp_path):
     assert [r["op"] for r in table] == ["matmul", "conv fwd"]
     assert float(table[0]["ratio"]) == 0.8
     assert (tmp_path / "kernels.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def one_ms(fn) -> float:
+    """A stand-in for the GPU timer: runs ``fn`` once and reports 1 ms."""
+    fn()
+    return 1.0
+
+
+def expected_resnet_convs() -> dict[tuple, set[str]]:
+    """The convolutions of ResNet-18 and ResNet-50 at 224x224, from the papers' stage table:
+    a 7x7/2 stem, then four stages of widths 64..512 at 56, 28, 14, 7 pixels; each stage
+    after the first halves the size in its first block (torchvision strides the 3x3 of a
+    bottleneck) and adds a 1x1/2 shortcut; a bottleneck's output is 4 x its width."""
+    stem = (3, 224, 224, 64, 7, 2, 3)
+    r18, r50 = {stem}, {stem}
+    size, in18, in50 = 56, 64, 64
+    for stage, width in enumerate((64, 128, 256, 512)):
+        stride = 1 if stage == 0 else 2
+        out, half = 4 * width, size // stride
+        r18 |= {(in18, size, size, width, 3, stride, 1), (width, half, half, width, 3, 1, 1)}
+        if stride == 2:
+            r18.add((in18, size, size, width, 1, 2, 0))
+        r50 |= {(in50, size, size, width, 1, 1, 0), (width, size, size, width, 3, stride, 1),
+                (width, half, half, out, 1, 1, 0), (in50, size, size, out, 1, stride, 0),
+                (out, half, half, width, 1, 1, 0), (width, half, half, width, 3, 1, 1)}
+        size, in18, in50 = half, width, out
+    return {key: {net for net, convs in (("resnet18", r18), ("resnet50", r50)) if key in convs}
+            for key in r18 | r50}
+
+
+def test_resnet_conv_layers_are_read_off_the_models():
+    layers = resnet_conv_layers()
+    found = {(lay.channels, lay.height, lay.width, lay.out_channels, lay.kernel, lay.stride,
+              lay.padding): set(lay.nets) for lay in layers}
+    assert found == expected_resnet_convs()
+    assert len(layers) == 29
+    targets = [lay for lay in layers if lay.kernel == 3 and "resnet50" in lay.nets]
+    assert len(targets) == 7  # the conv target's layers: two 3x3 convs per stage but the first
+
+
+def test_bench_matmul_end_to_end_on_cpu():
+    """The sweep's own code (inputs, comparison, rows, printing) under the interpreter."""
+    rows = bench_matmul([40], ["fp16", "bf16", "fp32"], "ieee", device="cpu", timer=one_ms)
+    assert [(r.op, r.shape, r.dtype) for r in rows] == [
+        ("matmul", "40x40x40", "fp16"), ("matmul", "40x40x40", "bf16"),
+        ("matmul", "40x40x40", "fp32 (ieee)")]
+    assert [r.max_rel_err < tol for r, tol in zip(rows, (2e-3, 1.6e-2, 1e-5), strict=True)] == [True] * 3
+    assert all(r.ratio == 1.0 and r.peak is None and r.tags == () for r in rows)
+
+
+def test_bench_conv_end_to_end_on_cpu(tmp_path):
+    """Forward, dgrad and wgrad of a stem (no dgrad) and a ResNet-50 3x3 layer, compared with
+    aten's convolution and convolution_backward, then written out."""
+    stem = ConvLayer(3, 12, 12, 8, 7, 2, 3, ("resnet18", "resnet50"))
+    body = ConvLayer(8, 6, 6, 8, 3, 1, 1, ("resnet50",))
+    rows = bench_conv([stem, body], 2, ["bf16"], device="cpu", timer=one_ms)
+    assert [(r.op, r.shape) for r in rows] == [
+        ("conv fwd", "2x3x12x12 k8 7x7/2 (resnet18+resnet50)"),
+        ("conv wgrad", "2x3x12x12 k8 7x7/2 (resnet18+resnet50)"),
+        ("conv fwd", "2x8x6x6 k8 3x3/1 (resnet50)"),
+        ("conv dgrad", "2x8x6x6 k8 3x3/1 (resnet50)"),
+        ("conv wgrad", "2x8x6x6 k8 3x3/1 (resnet50)")]
+    assert all(r.max_rel_err < 1.6e-2 for r in rows), [r.max_rel_err for r in rows]
+    assert [r.tags for r in rows] == [(), (), ("conv-target",), (), ()]
+    assert rows[2].flops == 2.0 * 2 * 6 * 6 * 8 * 8 * 9
+    write_outputs(rows, tmp_path, "# cpu run")
+    assert "conv2d fwd, ResNet-50 3x3 layers: worst ratio 1.00" in (tmp_path / "kernels.md").read_text()
+
+
+def test_peak_is_looked_up_by_gpu_name(monkeypatch):
+    names = {"NVIDIA H100 PCIe": 756.0, "NVIDIA H100 80GB HBM3": 989.4, "NVIDIA H200": 989.4,
+             "NVIDIA A100-SXM4-80GB": 312.0, "NVIDIA GeForce RTX 4090": None}
+    for name, half in names.items():
+        monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None, name=name: name)
+        assert peak_tflops("cuda", "bf16") == half
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H200")
+    assert peak_tflops("cuda", "fp32") == 494.7
+    assert peak_tflops("cpu", "fp16") is None

@@ -1,0 +1,168 @@
+"""The GPU-only launch path on CPU: every shipped config computes the right answer, and the
+autotuner (run under the interpreter by ``autotune_on_interpreter``) tries the right
+candidates, keeps the fastest, and re-tunes exactly when its key changes."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.nn.grad import conv2d_input, conv2d_weight
+
+from kernels.conv2d import (
+    CONV_DGRAD_CONFIGS,
+    CONV_FWD_CONFIGS,
+    CONV_WGRAD_CONFIGS,
+    TUNE_KEY,
+    WGRAD_TUNE_KEY,
+    conv2d,
+    conv2d_dgrad,
+    conv2d_dgrad_kernel,
+    conv2d_fwd_kernel,
+    conv2d_wgrad,
+    conv2d_wgrad_kernel,
+)
+from kernels.matmul import MATMUL_CONFIGS, fits_epilogue, matmul, matmul_kernel
+from kernels.runtime import autotune_on_interpreter, interpreting
+
+# `kernels.matmul` the module (the package re-exports the function under the same name).
+matmul_module = importlib.import_module("kernels.matmul")
+
+pytestmark = pytest.mark.skipif(not interpreting(), reason="exercises the interpreter's launch path")
+
+KIND_DTYPES = {"16bit": (torch.float16, torch.bfloat16), "tf32": (torch.float32,),
+               "ieee": (torch.float32,)}
+
+
+def shipped(configs: dict) -> list:
+    """(arch, kind, config, dtype) for every config in every list, each dtype of its kind."""
+    return [pytest.param(config, dtype, id=f"{arch}-{kind}-{i}-{str(dtype)[6:]}")
+            for (arch, kind), candidates in configs.items()
+            for i, config in enumerate(candidates) for dtype in KIND_DTYPES[kind]]
+
+
+def reference(a, b, bias=None, activation=None):
+    out = a.float() @ b.float() + (0 if bias is None else bias.float())
+    return {None: out, "relu": F.relu(out), "gelu": F.gelu(out)}[activation]
+
+
+@pytest.mark.parametrize("config, dtype", shipped(MATMUL_CONFIGS))
+def test_every_shipped_matmul_config_is_correct(config, dtype, assert_matches):
+    """The GPU lists' tiles (up to 256 wide) on a problem smaller than one tile in M and N
+    and not a multiple of BLOCK_K: the masks must hold at every tile size."""
+    a = torch.randn(100, 90).to(dtype)
+    b = torch.randn(90, 70).to(dtype)
+    bias = torch.randn(70).to(dtype)
+    activation = "gelu" if fits_epilogue(config, "gelu") else "relu"
+    assert_matches(matmul(a, b, bias, activation, config=config),
+                   reference(a, b, bias, activation))
+
+
+@pytest.mark.parametrize("config, dtype", shipped(CONV_FWD_CONFIGS))
+def test_every_shipped_conv_config_is_correct(config, dtype, assert_matches):
+    """Forward, dgrad and wgrad with each config: stride 2, a partial channel block, groups."""
+    assert CONV_FWD_CONFIGS is CONV_DGRAD_CONFIGS is CONV_WGRAD_CONFIGS  # one list for all three
+    x = torch.randn(2, 20, 9, 9).to(dtype)
+    w = torch.randn(24, 10, 3, 3).to(dtype)
+    bias = torch.randn(24).to(dtype)
+    hp = dict(stride=2, padding=1, dilation=1, groups=2)
+    xf, wf = x.float(), w.float()
+    y = conv2d(x, w, bias, **hp, config=config)
+    assert_matches(y, F.conv2d(xf, wf, bias.float(), **hp))
+    dy = torch.randn(y.shape).to(dtype)
+    assert_matches(conv2d_dgrad(dy, w, x.shape, **hp, config=config),
+                   conv2d_input(x.shape, wf, dy.float(), **hp))
+    assert_matches(conv2d_wgrad(x, dy, w.shape, **hp, config=config, split_k=3),
+                   conv2d_weight(xf, w.shape, dy.float(), **hp))
+
+
+class Clock:
+    """A ``do_bench`` stand-in: runs the candidate, then reports the next time of a schedule."""
+
+    def __init__(self, *times: float) -> None:
+        self.times = times
+        self.calls = 0
+
+    def __call__(self, kernel_call, quantiles) -> list[float]:
+        kernel_call()
+        t = self.times[self.calls % len(self.times)]
+        self.calls += 1
+        return [t, t, t]
+
+
+def test_autotuner_times_every_candidate_and_keeps_the_fastest(assert_matches):
+    clock = Clock(3.0, 1.0, 2.0)  # the second candidate is the fastest
+    candidates = MATMUL_CONFIGS[("sm_90", "16bit")]
+    a, b = torch.randn(100, 90).half(), torch.randn(90, 70).half()
+    with autotune_on_interpreter("sm_90", clock) as tuning:
+        assert_matches(matmul(a, b), reference(a, b))
+        tuner = tuning.autotuners[("matmul_kernel", "sm_90", "16bit")]
+        assert list(tuner.configs_timings) == candidates
+        assert tuner.best_config == candidates[1]
+        assert clock.calls == len(candidates)
+
+        assert_matches(matmul(a.neg(), b), reference(a.neg(), b))  # same key: cached
+        assert clock.calls == len(candidates)
+        matmul(a[:99], b)  # new M: re-tuned
+        matmul(a.t().contiguous().t(), b)  # transposed A (new stride_ak): re-tuned
+        matmul(a[:99].bfloat16(), b.bfloat16())  # new dtype: re-tuned, from the same list
+        assert clock.calls == 4 * len(candidates)
+    matmul(a, b)  # outside the block: the interpreter's fixed config, nothing timed
+    assert clock.calls == 4 * len(candidates)
+
+
+def test_gelu_prunes_the_candidates_whose_epilogue_spills(assert_matches):
+    clock = Clock(1.0)
+    a, b, bias = torch.randn(40, 50).half(), torch.randn(50, 30).half(), torch.randn(30).half()
+    with autotune_on_interpreter("sm_80", clock) as tuning:
+        assert_matches(matmul(a, b, bias, "gelu"), reference(a, b, bias, "gelu"))
+    tuner = tuning.autotuners[("matmul_kernel", "sm_80", "16bit")]
+    kept = [c for c in MATMUL_CONFIGS[("sm_80", "16bit")] if fits_epilogue(c, "gelu")]
+    assert list(tuner.configs_timings) == kept
+    assert len(kept) < len(MATMUL_CONFIGS[("sm_80", "16bit")])  # the rule removed something
+
+
+def test_conv_kernels_autotune_per_layer_and_per_split(assert_matches):
+    clock = Clock(2.0, 1.0)
+    x, w = torch.randn(2, 8, 7, 7), torch.randn(16, 8, 3, 3)
+    hp = dict(stride=1, padding=1)
+    candidates = CONV_FWD_CONFIGS[("sm_90", "ieee")]
+    with autotune_on_interpreter("sm_90", clock) as tuning:
+        y = conv2d(x, w, **hp)
+        dy = torch.randn(y.shape)
+        dx = conv2d_dgrad(dy, w, x.shape, **hp)
+        dw1 = conv2d_wgrad(x, dy, w.shape, **hp, split_k=1)
+        dw2 = conv2d_wgrad(x, dy, w.shape, **hp, split_k=2)  # SPLIT_K is in wgrad's key
+        conv2d(x, w, **hp)  # same layer: cached
+    assert_matches(y, F.conv2d(x, w, **hp))
+    assert_matches(dx, conv2d_input(x.shape, w, dy, **hp))
+    for dw in (dw1, dw2):
+        assert_matches(dw, conv2d_weight(x, w.shape, dy, **hp))
+    assert clock.calls == 4 * len(candidates)
+    assert set(tuning.autotuners) == {(name, "sm_90", "ieee") for name in
+                                      ("conv2d_fwd_kernel", "conv2d_dgrad_kernel",
+                                       "conv2d_wgrad_kernel")}
+    assert all(t.best_config == candidates[1] for t in tuning.autotuners.values())
+
+
+@pytest.mark.parametrize("kernel, key", [(matmul_kernel, matmul_module.TUNE_KEY),
+                                         (conv2d_fwd_kernel, TUNE_KEY),
+                                         (conv2d_dgrad_kernel, TUNE_KEY),
+                                         (conv2d_wgrad_kernel, WGRAD_TUNE_KEY)],
+                         ids=lambda v: getattr(getattr(v, "fn", None), "__name__", ""))
+def test_tune_keys_name_kernel_arguments(kernel, key):
+    """The autotuner silently ignores a key name that is not an argument (a typo would reuse
+    one shape's winner for every shape), so each name must be one."""
+    assert set(key) <= set(kernel.arg_names)
+
+
+def test_autotune_on_interpreter_errors(monkeypatch):
+    with pytest.raises(ValueError, match=r"autotune_on_interpreter: arch must be one of"):
+        with autotune_on_interpreter("sm_75", Clock(1.0)):
+            pass
+    monkeypatch.setattr("kernels.runtime.interpreting", lambda: False)
+    with pytest.raises(RuntimeError, match=r"needs TRITON_INTERPRET=1"):
+        with autotune_on_interpreter("sm_90", Clock(1.0)):
+            pass
