@@ -1,6 +1,7 @@
-"""The GPU-only launch path on CPU: every shipped config computes the right answer, and the
+"""The GPU-only launch path on CPU: every shipped config computes the right answer; the
 autotuner (run under the interpreter by ``autotune_on_interpreter``) tries the right
-candidates, keeps the fastest, and re-tunes exactly when its key changes."""
+candidates, keeps the fastest, and re-tunes exactly when its key changes; and the device
+queries (config family, split-K) give the right answers for a stand-in GPU."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ from kernels.conv2d import (
     conv2d_wgrad_kernel,
 )
 from kernels.matmul import MATMUL_CONFIGS, fits_epilogue, matmul, matmul_kernel
-from kernels.runtime import autotune_on_interpreter, interpreting
+from kernels.runtime import autotune_on_interpreter, gpu_arch, interpreting
 
-# `kernels.matmul` the module (the package re-exports the function under the same name).
+# The modules (the package re-exports functions under the same names).
 matmul_module = importlib.import_module("kernels.matmul")
+conv2d_module = importlib.import_module("kernels.conv2d")
 
 pytestmark = pytest.mark.skipif(not interpreting(), reason="exercises the interpreter's launch path")
 
@@ -166,3 +168,47 @@ def test_autotune_on_interpreter_errors(monkeypatch):
     with pytest.raises(RuntimeError, match=r"needs TRITON_INTERPRET=1"):
         with autotune_on_interpreter("sm_90", Clock(1.0)):
             pass
+
+
+class FakeGPU:
+    """What the launchers ask of a CUDA device: its SM count and compute capability."""
+
+    def __init__(self, sms: int, capability: tuple[int, int]) -> None:
+        self.multi_processor_count = sms
+        self.capability = capability
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    def install(sms: int, capability: tuple[int, int]) -> None:
+        gpu = FakeGPU(sms, capability)
+        monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device=None: gpu)
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    return install
+
+
+@pytest.mark.parametrize("layer, split", [
+    # (K/g, R*S*C/g, groups, N*P*Q) of ResNet-50 3x3 layers at batch 32 on 132 SMs (H100/H200)
+    ((64, 576, 1, 32 * 56 * 56), 32),  # 5 tiles of 128x128: 52 slices wanted, capped at 32
+    ((256, 2304, 1, 32 * 14 * 14), 7),  # 36 tiles: 264 // 36 = 7 slices
+    ((512, 4608, 1, 32 * 7 * 7), 1),  # 144 tiles already fill the GPU: no split
+    ((64, 576, 1, 2 * 8 * 8), 1),  # a short reduction: 128 pixels cannot make 8 steps of 64
+])
+def test_wgrad_split_k_on_a_gpu(layer, split, fake_gpu):
+    """About two 128x128 tiles per SM, each slice at least 8 steps of 64 pixels, at most 32."""
+    fake_gpu(132, (9, 0))
+    assert conv2d_module._default_split(torch.device("cuda"), *layer) == split
+
+
+@pytest.mark.parametrize("capability, arch", [((9, 0), "sm_90"), ((8, 0), "sm_80"),
+                                              ((8, 9), "sm_80"), ((10, 0), "sm_90")])
+def test_config_family_by_compute_capability(capability, arch, fake_gpu):
+    fake_gpu(132, capability)
+    assert gpu_arch(torch.device("cuda")) == arch
+
+
+def test_cpu_tensors_without_the_interpreter_are_refused(monkeypatch):
+    monkeypatch.setattr("kernels.runtime.interpreting", lambda: False)
+    with pytest.raises(ValueError, match=r"matmul: Triton kernels need CUDA tensors, got a "
+                                         r"tensor on cpu \(set TRITON_INTERPRET=1"):
+        matmul(torch.randn(2, 2), torch.randn(2, 2))
