@@ -1,7 +1,7 @@
 """Ahead-of-time resource report: compile every shipped config for sm_90 and sm_80, no GPU needed.
 
-``python -m kernels.aot`` prints one row per (kernel, target, dtype, config): registers per
-thread, spilled bytes, shared memory, and how many blocks fit on one SM. It exits 1 when a
+``python -m kernels.aot`` prints one row per (kernel, target, dtype, config, layout): registers
+per thread, spilled bytes, shared memory, and how many blocks fit on one SM. It exits 1 when a
 config spills or needs more shared memory than its target has, because such a config either
 runs slowly (spills go to local memory, i.e. DRAM through the cache) or fails at launch (an
 oversized config compiles fine and only dies with OutOfResources on the GPU).
@@ -13,12 +13,19 @@ triton wheel) for a GPU that is not there. ``metadata.shared`` is the dynamic sh
 launch will request; registers and stack (spill) bytes come from ``cuobjdump
 --dump-resource-usage`` on the cubin, also bundled in the wheel.
 
-What is compiled, per config: the case the benchmarks run. Tensors contiguous in the fast
-layout (the innermost strides are the constant 1, as Triton specializes them at run time),
-pointers and the other sizes/strides divisible by 16, and the heaviest epilogue the config is
-used with (bias + GELU where ``fits_epilogue`` allows GELU, else bias + ReLU). 16-bit configs
-are compiled for fp16 (bf16 tiles have the same sizes), the "tf32" and "ieee" lists for fp32
-with that input precision.
+What is compiled: every variant of the kernel that a launcher can give each config, with the
+heaviest epilogue the config is used with (bias + GELU where ``fits_epilogue`` allows GELU,
+else bias + ReLU). Triton compiles one variant per pattern of integer arguments equal to 1 or
+divisible by 16 (``runtime.vectorizable``), so:
+
+* the aligned lists are compiled for each layout their launcher accepts as aligned (the
+  ``Layout`` rows: unit strides as the constant 1, pointers and the other sizes and strides
+  divisible by 16): for matmul each operand row- or column-major, for conv NHWC;
+* the "-unaligned" lists are compiled with nothing known about any argument (``GENERIC``),
+  the worst case for registers.
+
+16-bit configs are compiled for fp16 (bf16 tiles have the same sizes), the "tf32" and "ieee"
+lists for fp32 with that input precision.
 
 Must run in a process without TRITON_INTERPRET (the interpreter replaces the kernels by
 Python functions that cannot be compiled).
@@ -61,11 +68,37 @@ CUOBJDUMP = Path(triton.__file__).parent / "backends" / "nvidia" / "bin" / "cuob
 
 
 @dataclass(frozen=True)
+class Layout:
+    """One compiled variant: integer arguments equal to 1 (``unit``, compiled as constants)
+    and divisible by 16 (``aligned``; pointers too, unless nothing at all is known)."""
+
+    name: str
+    unit: tuple[str, ...] = ()
+    aligned: tuple[str, ...] = ()
+
+    @property
+    def pointers_aligned(self) -> bool:
+        return bool(self.unit or self.aligned)
+
+
+GENERIC = Layout("unaligned")  # nothing known: what the "-unaligned" lists are compiled as
+
+
+def _matmul_layout(a_transposed: bool, b_transposed: bool) -> Layout:
+    """Row- or column-major A and B (C is always row-major), all sizes divisible by 16."""
+    a_unit, a_other = ("stride_am", "stride_ak") if a_transposed else ("stride_ak", "stride_am")
+    b_unit, b_other = ("stride_bk", "stride_bn") if b_transposed else ("stride_bn", "stride_bk")
+    return Layout(f"A{'ᵀ' if a_transposed else ''} B{'ᵀ' if b_transposed else ''}",
+                  unit=(a_unit, b_unit, "stride_cn", "stride_bias"),
+                  aligned=("M", "N", "K", "stride_ab", a_other, "stride_bb", b_other,
+                           "stride_cb", "stride_cm"))
+
+
+@dataclass(frozen=True)
 class KernelSpec:
     """How to compile one kernel for the report.
 
-    unit: integer arguments that are 1 in the contiguous case (compiled as constants).
-    aligned: integer arguments assumed divisible by 16 (pointers always are).
+    layouts: the variants its aligned lists get (its "-unaligned" lists get ``GENERIC``).
     flags: the constexpr flags (epilogue) to compile a given config with.
     pointer_dtypes: pointer arguments whose element type is not the input dtype.
     """
@@ -73,41 +106,44 @@ class KernelSpec:
     name: str
     fn: triton.JITFunction
     configs: dict[tuple[str, str], list[triton.Config]]
-    unit: tuple[str, ...]
-    aligned: tuple[str, ...]
+    layouts: tuple[Layout, ...]
     flags: Callable[[triton.Config], dict]
     pointer_dtypes: tuple[tuple[str, str], ...] = ()
 
+    def layouts_for(self, kind: str) -> tuple[Layout, ...]:
+        return (GENERIC,) if kind.endswith("-unaligned") else self.layouts
 
-_CONV_ALIGNED = ("C_G", "K_G")
+
+def _nhwc(unit: tuple[str, ...], aligned: tuple[str, ...]) -> tuple[Layout]:
+    """The conv launchers' layout: channels innermost, channel counts divisible by 16."""
+    return (Layout("NHWC", unit, ("C_G", "K_G") + aligned),)
+
+
 KERNELS = (
     KernelSpec(
         "matmul", matmul_kernel, MATMUL_CONFIGS,
-        unit=("stride_ak", "stride_bn", "stride_cn", "stride_bias"),
-        aligned=("M", "N", "K", "stride_ab", "stride_am", "stride_bb", "stride_bk",
-                 "stride_cb", "stride_cm"),
+        layouts=tuple(_matmul_layout(a_t, b_t) for a_t in (False, True) for b_t in (False, True)),
         flags=lambda c: dict(HAS_BIAS=True,
                              ACTIVATION="gelu" if fits_epilogue(c, "gelu") else "relu"),
     ),
     KernelSpec(
         "conv2d_fwd", conv2d_fwd_kernel, CONV_FWD_CONFIGS,
-        unit=("sx_c", "sw_c", "sy_c"),
-        aligned=_CONV_ALIGNED + ("sx_n", "sx_h", "sx_w", "sw_k", "sw_r", "sw_s",
-                                 "sy_n", "sy_h", "sy_w"),
+        layouts=_nhwc(("sx_c", "sw_c", "sy_c"),
+                      ("sx_n", "sx_h", "sx_w", "sw_k", "sw_r", "sw_s", "sy_n", "sy_h", "sy_w")),
         flags=lambda c: dict(HAS_BIAS=True),
     ),
     KernelSpec(
         "conv2d_dgrad", conv2d_dgrad_kernel, CONV_DGRAD_CONFIGS,
-        unit=("sdy_c", "sw_c", "sdx_c"),
-        aligned=_CONV_ALIGNED + ("sdy_n", "sdy_h", "sdy_w", "sw_k", "sw_r", "sw_s",
-                                 "sdx_n", "sdx_h", "sdx_w"),
+        layouts=_nhwc(("sdy_c", "sw_c", "sdx_c"),
+                      ("sdy_n", "sdy_h", "sdy_w", "sw_k", "sw_r", "sw_s", "sdx_n", "sdx_h",
+                       "sdx_w")),
         flags=lambda c: {},
     ),
     KernelSpec(
         "conv2d_wgrad", conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS,
-        unit=("sx_c", "sdy_c", "sdw_c"),
-        aligned=_CONV_ALIGNED + ("sx_n", "sx_h", "sx_w", "sdy_n", "sdy_h", "sdy_w",
-                                 "sdw_split", "sdw_k", "sdw_r", "sdw_s"),
+        layouts=_nhwc(("sx_c", "sdy_c", "sdw_c"),
+                      ("sx_n", "sx_h", "sx_w", "sdy_n", "sdy_h", "sdy_w", "sdw_split",
+                       "sdw_k", "sdw_r", "sdw_s")),
         flags=lambda c: {},
         pointer_dtypes=(("dw_ptr", "fp32"),),  # split-K partial sums are fp32
     ),
@@ -121,6 +157,7 @@ class Row:
     kernel: str
     target: str
     kind: str
+    layout: str
     dtype: str
     precision: str
     tile: str
@@ -141,25 +178,30 @@ class Row:
                 and self.ctas_per_sm >= 1)
 
 
-def jobs() -> list[tuple[int, str, str, int]]:
-    """Every (kernel index, target, config kind, config index) to compile."""
-    return [(ki, target, kind, ci)
+def jobs() -> list[tuple[int, str, str, int, int]]:
+    """Every (kernel index, target, config kind, config index, layout index) to compile."""
+    return [(ki, target, kind, ci, li)
             for ki, spec in enumerate(KERNELS)
             for (target, kind), configs in spec.configs.items()
-            for ci in range(len(configs))]
+            for ci in range(len(configs))
+            for li in range(len(spec.layouts_for(kind)))]
 
 
-def compile_one(job: tuple[int, str, str, int]) -> Row:
+def compile_one(job: tuple[int, str, str, int, int]) -> Row:
     """Compile one job of ``jobs()``."""
-    ki, target, kind, ci = job
-    return compile_config(KERNELS[ki], target, kind, KERNELS[ki].configs[(target, kind)][ci])
+    ki, target, kind, ci, li = job
+    spec = KERNELS[ki]
+    return compile_config(spec, target, kind, spec.configs[(target, kind)][ci],
+                          spec.layouts_for(kind)[li])
 
 
-def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Config) -> Row:
-    """Compile ``spec``'s kernel with ``config`` for ``target`` and measure it."""
-    dtype, precision = ("fp16", "tf32") if kind == "16bit" else ("fp32", kind)
+def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Config,
+                   layout: Layout) -> Row:
+    """Compile ``spec``'s kernel with ``config`` for ``target`` in ``layout`` and measure it."""
+    base_kind = kind.removesuffix("-unaligned")
+    dtype, precision = ("fp16", "tf32") if base_kind == "16bit" else ("fp32", base_kind)
     constants = {**config.kwargs, **spec.flags(config), "INPUT_PRECISION": precision,
-                 "UPCAST": False, **{name: 1 for name in spec.unit}}
+                 "UPCAST": False, **{name: 1 for name in layout.unit}}
     pointer_dtypes = dict(spec.pointer_dtypes)
     signature, attrs = {}, {}
     for i, name in enumerate(spec.fn.arg_names):
@@ -167,10 +209,11 @@ def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Conf
             signature[name] = "constexpr"
         elif name.endswith("_ptr"):
             signature[name] = "*" + pointer_dtypes.get(name, dtype)
-            attrs[(i,)] = [["tt.divisibility", 16]]
+            if layout.pointers_aligned:
+                attrs[(i,)] = [["tt.divisibility", 16]]
         else:
             signature[name] = "i32"
-            if name in spec.aligned:
+            if name in layout.aligned:
                 attrs[(i,)] = [["tt.divisibility", 16]]
     compiled = triton.compile(
         ASTSource(spec.fn, signature, constants, attrs), target=TARGETS[target],
@@ -185,7 +228,7 @@ def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Conf
                SM_SHARED_MEMORY[target] // (shared + 1024), 2048 // threads)
     kw = config.kwargs
     return Row(
-        kernel=spec.name, target=target, kind=kind, dtype=dtype,
+        kernel=spec.name, target=target, kind=kind, layout=layout.name, dtype=dtype,
         precision=precision if dtype == "fp32" else "-",
         tile=f"{kw['BLOCK_M']}x{kw['BLOCK_N']}x{kw['BLOCK_K']}", group_m=kw["GROUP_M"],
         warps=config.num_warps, stages=config.num_stages,
@@ -228,12 +271,13 @@ def build_report(targets: tuple[str, ...] = ("sm_90", "sm_80"), workers: int = 0
 
 def markdown(rows: list[Row]) -> str:
     """The report as a Markdown table."""
-    head = ("| kernel | target | dtype | precision | tile MxNxK | group | warps | stages "
-            "| epilogue | regs/thread | spill B | shared KiB | limit KiB | CTAs/SM | ok |")
+    head = ("| kernel | target | dtype | precision | layout | tile MxNxK | group | warps "
+            "| stages | epilogue | regs/thread | spill B | shared KiB | limit KiB | CTAs/SM | ok |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
-            f"| {r.kernel} | {r.target} | {r.dtype} | {r.precision} | {r.tile} | {r.group_m} "
+            f"| {r.kernel} | {r.target} | {r.dtype} | {r.precision} | {r.layout} | {r.tile} "
+            f"| {r.group_m} "
             f"| {r.warps} | {r.stages} | {r.epilogue} | {r.registers} | {r.spill_bytes} "
             f"| {r.shared_bytes / 1024:.1f} | {r.shared_limit // 1024} | {r.ctas_per_sm} "
             f"| {'yes' if r.ok else 'NO'} |")

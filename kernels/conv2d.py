@@ -53,7 +53,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.matmul import IEEE_CONFIGS, grouped_tile, tile_configs
+from kernels.matmul import IEEE_CONFIGS, UNALIGNED_CONFIGS, grouped_tile, tile_configs
 from kernels.runtime import (
     check_precision,
     check_tensors,
@@ -61,6 +61,7 @@ from kernels.runtime import (
     dot_precision,
     interpreting,
     launch,
+    vectorizable,
 )
 
 # Triton compiles a variant of a kernel for every pattern of its integer arguments being 1 or
@@ -289,6 +290,7 @@ _CONV_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
     ("sm_80", "16bit"): tile_configs((128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 64, 32, 4, 3)),
     ("sm_80", "tf32"): tile_configs((128, 64, 32, 4, 3), (64, 64, 32, 4, 3)),
     ("sm_80", "ieee"): IEEE_CONFIGS,
+    **UNALIGNED_CONFIGS,  # odd channel counts, e.g. a 3-channel image (see matmul.py)
 }
 CONV_FWD_CONFIGS = _CONV_CONFIGS
 CONV_DGRAD_CONFIGS = _CONV_CONFIGS
@@ -376,14 +378,17 @@ def _nhwc(t: torch.Tensor) -> torch.Tensor:
     return t.contiguous(memory_format=torch.channels_last)
 
 
-def _launch(kernel, configs, grid, args: tuple, t: torch.Tensor, input_precision: str,
-            config: triton.Config | None, tune_key: list[str] = TUNE_KEY, **flags) -> None:
-    """Launch a conv kernel; ``t`` is an input tensor (its dtype picks the config list)."""
+def _launch(kernel, configs, grid, args: tuple, geo: ConvGeometry, tensors: tuple,
+            input_precision: str, config: triton.Config | None, tune_key: list[str] = TUNE_KEY,
+            **flags) -> None:
+    """Launch a conv kernel on ``tensors`` (their dtype and alignment pick the config list)."""
+    t = tensors[0]
+    aligned = vectorizable((geo.channels // geo.groups, geo.out_channels // geo.groups), *tensors)
     flags.update(INPUT_PRECISION=dot_precision(t.dtype, input_precision),
                  UPCAST=interpreting() and t.dtype == torch.bfloat16)
     launch(kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
            configs=configs, tune_key=tune_key, device=t.device,
-           kind=config_kind(t.dtype, input_precision))
+           kind=config_kind(t.dtype, input_precision, aligned))
 
 
 def _tiles(rows: int, cols: int, groups: int, splits: int = 1):
@@ -421,8 +426,8 @@ def conv2d(
                     memory_format=torch.channels_last)
     args = (x, weight, y, bias, *geo.kernel_args(), *x.stride(), *weight.stride(), *y.stride())
     _launch(conv2d_fwd_kernel, CONV_FWD_CONFIGS,
-            _tiles(geo.batch * P * Q, geo.out_channels // groups, groups), args, x,
-            input_precision, config, HAS_BIAS=bias is not None)
+            _tiles(geo.batch * P * Q, geo.out_channels // groups, groups), args, geo,
+            (x, weight, y, bias), input_precision, config, HAS_BIAS=bias is not None)
     return y
 
 
@@ -450,7 +455,7 @@ def conv2d_dgrad(
             *dx.stride())
     _launch(conv2d_dgrad_kernel, CONV_DGRAD_CONFIGS,
             _tiles(geo.batch * geo.height * geo.width, geo.channels // groups, groups), args,
-            grad_out, input_precision, config)
+            geo, (grad_out, weight, dx), input_precision, config)
     return dx
 
 
@@ -491,8 +496,8 @@ def conv2d_wgrad(
                         dtype=dtype if split_k == 1 else torch.float32).permute(0, 1, 4, 2, 3)
     args = (x, grad_out, parts, *geo.kernel_args(), *x.stride(), *grad_out.stride(),
             *parts.stride(), split_k)
-    _launch(conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS, _tiles(k_g, rsc, groups, split_k), args, x,
-            input_precision, config, WGRAD_TUNE_KEY)
+    _launch(conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS, _tiles(k_g, rsc, groups, split_k), args,
+            geo, (x, grad_out, parts), input_precision, config, WGRAD_TUNE_KEY)
     return parts[0] if split_k == 1 else parts.sum(0).to(dtype)
 
 

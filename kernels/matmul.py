@@ -46,6 +46,7 @@ from kernels.runtime import (
     dot_precision,
     interpreting,
     launch,
+    vectorizable,
 )
 
 ACTIVATIONS = (None, "relu", "gelu")
@@ -182,6 +183,13 @@ def apply_activation(x, ACTIVATION: tl.constexpr):
 # configs use a smaller BLOCK_K or fewer stages. ``python -m kernels.aot`` compiles every entry
 # ahead of time and reports registers, spills and shared memory; a test fails if one spills or
 # does not fit.
+#
+# Alignment. The big tiles below rely on vectorized loads: when sizes and strides are
+# multiples of 16 (``runtime.vectorizable``), one 16-byte load from one address fetches 8 fp16
+# values of a tile row. An odd K, a 3-channel image or a sliced tensor loses that, every element
+# then needs its own 64-bit address in registers, and those tiles spill (the AOT report shows
+# 400-2600 spilled bytes per thread for them). Such launches get the "-unaligned" lists: small
+# tiles that fit the fully general variant on both architectures, for every kernel.
 
 
 def tile_configs(*rows: tuple[int, ...]) -> list[triton.Config]:
@@ -196,6 +204,13 @@ def tile_configs(*rows: tuple[int, ...]) -> list[triton.Config]:
 # "ieee" fp32 runs on the FMA units: the operands of each K step are unpacked into registers,
 # so a 32-deep step spills where a 16-deep one fits (see the AOT report).
 IEEE_CONFIGS = tile_configs((128, 128, 16, 8, 3), (64, 64, 16, 4, 3))
+UNALIGNED_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
+    (arch, f"{kind}-unaligned"): tile_configs(*rows)
+    for arch in ("sm_90", "sm_80")
+    for kind, rows in (("16bit", [(64, 64, 32, 4, 3), (64, 32, 16, 4, 3)]),
+                       ("tf32", [(64, 64, 32, 4, 3), (64, 32, 16, 4, 3)]),
+                       ("ieee", [(64, 32, 16, 4, 3), (32, 32, 32, 4, 3)]))
+}
 MATMUL_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
     # (arch, kind) -> candidates for @triton.autotune
     ("sm_90", "16bit"): tile_configs(
@@ -209,6 +224,7 @@ MATMUL_CONFIGS: dict[tuple[str, str], list[triton.Config]] = {
         (64, 64, 32, 4, 4)),
     ("sm_80", "tf32"): tile_configs((128, 128, 32, 8, 3), (128, 64, 32, 4, 4), (64, 64, 32, 4, 4)),
     ("sm_80", "ieee"): IEEE_CONFIGS,
+    **UNALIGNED_CONFIGS,
 }
 
 # Under the interpreter every program runs one after another in NumPy, so the cost grows with
@@ -304,5 +320,6 @@ def _launch(a, b, c, bias, activation, input_precision, config) -> None:
     launch(
         matmul_kernel, grid, args, flags, config=config, interpreter_config=INTERPRETER_CONFIG,
         configs=MATMUL_CONFIGS, tune_key=TUNE_KEY,
-        device=a.device, kind=config_kind(a.dtype, input_precision), prune=_prune,
+        device=a.device, prune=_prune,
+        kind=config_kind(a.dtype, input_precision, vectorizable((M, N, K), a, b, c, bias)),
     )

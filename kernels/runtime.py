@@ -180,15 +180,37 @@ def dot_precision(dtype: torch.dtype, input_precision: str) -> str:
     return input_precision if dtype == torch.float32 else "tf32"
 
 
-def config_kind(dtype: torch.dtype, input_precision: str) -> str:
-    """Which config list serves these inputs: ``"16bit"``, ``"tf32"`` or ``"ieee"``.
+def config_kind(dtype: torch.dtype, input_precision: str, aligned: bool = True) -> str:
+    """Which config list serves these inputs: ``"16bit"``, ``"tf32"`` or ``"ieee"``, with
+    ``"-unaligned"`` appended when the arguments are not ``vectorizable``.
 
     fp16 and bf16 tiles have the same size and run on tensor cores. fp32 tiles are twice the
     bytes; with "tf32" they still run on tensor cores, with "ieee" on the FMA units, which
     need many more registers per tile (the operands are unpacked into registers), so they
     get lists of their own.
     """
-    return "16bit" if dtype != torch.float32 else input_precision
+    kind = "16bit" if dtype != torch.float32 else input_precision
+    return kind if aligned else f"{kind}-unaligned"
+
+
+def vectorizable(sizes: tuple[int, ...], *tensors: torch.Tensor | None) -> bool:
+    """Whether a launch gets the fast, "aligned" variant of its kernel.
+
+    Triton compiles a separate variant of a kernel for each pattern of its arguments being
+    divisible by 16 (pointers: 16 bytes) or equal to 1. When every size in ``sizes`` is a
+    multiple of 16 and each tensor starts on 16 bytes, with one unit stride and all other
+    strides multiples of 16, the compiler can prove that 8 consecutive fp16 values of a tile
+    row are contiguous and aligned, and loads them with one 16-byte instruction from one
+    address. Otherwise every element needs its own 64-bit address in registers, and the big
+    tiles of the aligned lists spill (``python -m kernels.aot`` shows both variants), so such
+    launches get the small ``-unaligned`` lists. ``None`` tensors (no bias) are ignored.
+    """
+    def aligned(t: torch.Tensor) -> bool:
+        strides = t.stride()
+        return (t.data_ptr() % 16 == 0 and 1 in strides
+                and all(s % 16 == 0 for s in strides if s != 1))
+
+    return all(n % 16 == 0 for n in sizes) and all(aligned(t) for t in tensors if t is not None)
 
 
 def check_precision(op: str, input_precision: str) -> str:

@@ -48,7 +48,9 @@ from dataclasses import asdict
 from kernels.aot import KERNELS, compile_config
 from kernels.matmul import tile_configs
 too_much_shared, too_many_registers = tile_configs((64, 64, 256, 4, 8), (128, 128, 32, 2, 2))
-rows = [compile_config(KERNELS[0], "sm_80", "16bit", c) for c in (too_much_shared, too_many_registers)]
+matmul = KERNELS[0]
+rows = [compile_config(matmul, "sm_80", "16bit", c, matmul.layouts[0])
+        for c in (too_much_shared, too_many_registers)]
 print(json.dumps([dict(asdict(r), ok=r.ok) for r in rows]))
 """
 

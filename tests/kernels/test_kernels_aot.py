@@ -3,7 +3,7 @@
 The compiles run in subprocesses without TRITON_INTERPRET (interpreted kernels cannot be
 compiled), started by this folder's conftest as soon as these tests are collected, so that they
 overlap with the interpreter tests. Triton caches compiled kernels in ~/.triton/cache: a second
-run takes seconds, a cold one compiles ~70 configs (one to two minutes on two cores).
+run takes seconds, a cold one compiles ~190 variants (two to three minutes on two cores).
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ from kernels.matmul import MATMUL_CONFIGS
 
 SHIPPED = {"matmul": MATMUL_CONFIGS, "conv2d_fwd": CONV_FWD_CONFIGS,
            "conv2d_dgrad": CONV_DGRAD_CONFIGS, "conv2d_wgrad": CONV_WGRAD_CONFIGS}
+# Compiled variants per config of an aligned list: matmul's A and B each row- or column-major,
+# conv NHWC. The "-unaligned" lists are compiled once, knowing nothing about the arguments.
+LAYOUTS = {"matmul": 4, "conv2d_fwd": 1, "conv2d_dgrad": 1, "conv2d_wgrad": 1}
 # Opt-in shared memory per block (CUDA C Programming Guide, compute capability tables).
 LIMITS = {"sm_90": 227 * 1024, "sm_80": 163 * 1024}
 
 
 def test_every_shipped_config_compiles_without_spills_and_fits(aot_report):
     code, printed, rows = aot_report
-    expected = sorted((name, target, kind, len(configs))
+    expected = sorted((name, target, kind,
+                       len(configs) * (1 if kind.endswith("-unaligned") else LAYOUTS[name]))
                       for name, table in SHIPPED.items()
                       for (target, kind), configs in table.items())
     found: dict[tuple[str, str, str], int] = {}
@@ -28,6 +32,8 @@ def test_every_shipped_config_compiles_without_spills_and_fits(aot_report):
         found[key] = found.get(key, 0) + 1
     assert sorted((*k, n) for k, n in found.items()) == expected
     assert {t for (_, t, _, _) in expected} == {"sm_90", "sm_80"}
+    assert {k for (_, _, k, _) in expected} == {"16bit", "tf32", "ieee", "16bit-unaligned",
+                                                "tf32-unaligned", "ieee-unaligned"}
     over = [r for r in rows
             if r["spill_bytes"] > 0 or r["shared_bytes"] > LIMITS[r["target"]] or r["registers"] > 255]
     assert not over, over
@@ -35,7 +41,8 @@ def test_every_shipped_config_compiles_without_spills_and_fits(aot_report):
     assert code == 0, printed[-3000:]
     # The printed table has one line per config with its registers, spills and shared memory.
     table = [line for line in printed.splitlines() if line.startswith("| matmul | sm_90")]
-    assert len(table) == sum(len(c) for (t, _), c in MATMUL_CONFIGS.items() if t == "sm_90")
+    assert len(table) == sum(len(c) * (1 if k.endswith("-unaligned") else 4)
+                             for (t, k), c in MATMUL_CONFIGS.items() if t == "sm_90")
     assert "regs/thread | spill B | shared KiB" in printed
 
 

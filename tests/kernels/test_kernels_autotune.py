@@ -42,7 +42,8 @@ def shipped(configs: dict) -> list:
     """(arch, kind, config, dtype) for every config in every list, each dtype of its kind."""
     return [pytest.param(config, dtype, id=f"{arch}-{kind}-{i}-{str(dtype)[6:]}")
             for (arch, kind), candidates in configs.items()
-            for i, config in enumerate(candidates) for dtype in KIND_DTYPES[kind]]
+            for i, config in enumerate(candidates)
+            for dtype in KIND_DTYPES[kind.removesuffix("-unaligned")]]
 
 
 def reference(a, b, bias=None, activation=None):
@@ -97,7 +98,7 @@ class Clock:
 def test_autotuner_times_every_candidate_and_keeps_the_fastest(assert_matches):
     clock = Clock(3.0, 1.0, 2.0)  # the second candidate is the fastest
     candidates = MATMUL_CONFIGS[("sm_90", "16bit")]
-    a, b = torch.randn(100, 90).half(), torch.randn(90, 70).half()
+    a, b = torch.randn(96, 48).half(), torch.randn(48, 80).half()
     with autotune_on_interpreter("sm_90", clock) as tuning:
         assert_matches(matmul(a, b), reference(a, b))
         tuner = tuning.autotuners[("matmul_kernel", "sm_90", "16bit")]
@@ -107,9 +108,9 @@ def test_autotuner_times_every_candidate_and_keeps_the_fastest(assert_matches):
 
         assert_matches(matmul(a.neg(), b), reference(a.neg(), b))  # same key: cached
         assert clock.calls == len(candidates)
-        matmul(a[:99], b)  # new M: re-tuned
+        matmul(a[:64], b)  # new M: re-tuned
         matmul(a.t().contiguous().t(), b)  # transposed A (new stride_ak): re-tuned
-        matmul(a[:99].bfloat16(), b.bfloat16())  # new dtype: re-tuned, from the same list
+        matmul(a[:64].bfloat16(), b.bfloat16())  # new dtype: re-tuned, from the same list
         assert clock.calls == 4 * len(candidates)
     matmul(a, b)  # outside the block: the interpreter's fixed config, nothing timed
     assert clock.calls == 4 * len(candidates)
@@ -117,7 +118,7 @@ def test_autotuner_times_every_candidate_and_keeps_the_fastest(assert_matches):
 
 def test_gelu_prunes_the_candidates_whose_epilogue_spills(assert_matches):
     clock = Clock(1.0)
-    a, b, bias = torch.randn(40, 50).half(), torch.randn(50, 30).half(), torch.randn(30).half()
+    a, b, bias = torch.randn(48, 64).half(), torch.randn(64, 32).half(), torch.randn(32).half()
     with autotune_on_interpreter("sm_80", clock) as tuning:
         assert_matches(matmul(a, b, bias, "gelu"), reference(a, b, bias, "gelu"))
     tuner = tuning.autotuners[("matmul_kernel", "sm_80", "16bit")]
@@ -128,7 +129,7 @@ def test_gelu_prunes_the_candidates_whose_epilogue_spills(assert_matches):
 
 def test_conv_kernels_autotune_per_layer_and_per_split(assert_matches):
     clock = Clock(2.0, 1.0)
-    x, w = torch.randn(2, 8, 7, 7), torch.randn(16, 8, 3, 3)
+    x, w = torch.randn(2, 16, 7, 7), torch.randn(32, 16, 3, 3)
     hp = dict(stride=1, padding=1)
     candidates = CONV_FWD_CONFIGS[("sm_90", "ieee")]
     with autotune_on_interpreter("sm_90", clock) as tuning:
@@ -147,6 +148,37 @@ def test_conv_kernels_autotune_per_layer_and_per_split(assert_matches):
                                       ("conv2d_fwd_kernel", "conv2d_dgrad_kernel",
                                        "conv2d_wgrad_kernel")}
     assert all(t.best_config == candidates[1] for t in tuning.autotuners.values())
+
+
+def half(*shape: int) -> torch.Tensor:
+    return torch.randn(shape, dtype=torch.float16)
+
+
+@pytest.mark.parametrize("a, b, kind", [
+    (half(96, 48), half(48, 80), "16bit"),
+    (half(48, 96).t(), half(80, 48).t(), "16bit"),  # transposed: still aligned
+    (half(100, 48), half(48, 80), "16bit-unaligned"),  # M = 100
+    (half(96, 40), half(40, 80), "16bit-unaligned"),  # K = 40
+    (half(96, 49)[:, 1:], half(48, 80), "16bit-unaligned"),  # starts 2 bytes in
+    (half(96, 96)[:, ::2], half(48, 80), "16bit-unaligned"),  # no unit stride
+])
+def test_unaligned_matmuls_get_the_small_lists(a, b, kind, assert_matches):
+    """Only launches that get the vectorized variant may use the big tiles (see matmul.py)."""
+    with autotune_on_interpreter("sm_90", Clock(1.0)) as tuning:
+        assert_matches(matmul(a, b), reference(a, b))
+    assert list(tuning.autotuners) == [("matmul_kernel", "sm_90", kind)]
+
+
+def test_an_image_stem_gets_the_small_lists(assert_matches):
+    """3 input channels: x's pixel stride is 3 elements, so the loads cannot be vectorized."""
+    x, w = torch.randn(2, 3, 9, 9).half(), torch.randn(16, 3, 3, 3).half()
+    with autotune_on_interpreter("sm_90", Clock(1.0)) as tuning:
+        y = conv2d(x, w, stride=2, padding=1)
+        dw = conv2d_wgrad(x, y, w.shape, stride=2, padding=1)
+    assert_matches(y, F.conv2d(x.float(), w.float(), stride=2, padding=1))
+    assert_matches(dw, conv2d_weight(x.float(), w.shape, y.float(), stride=2, padding=1))
+    assert set(tuning.autotuners) == {("conv2d_fwd_kernel", "sm_90", "16bit-unaligned"),
+                                      ("conv2d_wgrad_kernel", "sm_90", "16bit-unaligned")}
 
 
 @pytest.mark.parametrize("kernel, key", [(matmul_kernel, matmul_module.TUNE_KEY),
