@@ -187,9 +187,10 @@ def apply_activation(x, ACTIVATION: tl.constexpr):
 # Alignment. The big tiles below rely on vectorized loads: when sizes and strides are
 # multiples of 16 (``runtime.vectorizable``), one 16-byte load from one address fetches 8 fp16
 # values of a tile row. An odd K, a 3-channel image or a sliced tensor loses that, every element
-# then needs its own 64-bit address in registers, and those tiles spill (the AOT report shows
-# 400-2600 spilled bytes per thread for them). Such launches get the "-unaligned" lists: small
-# tiles that fit the fully general variant on both architectures, for every kernel.
+# then needs its own 64-bit address in registers, and most of those tiles spill (compiled with
+# unaligned channel counts, the conv configs below spilled up to 2.6 KB per thread). Such
+# launches get the "-unaligned" lists: small tiles that fit the fully general variant on both
+# architectures, for every kernel (the AOT report checks them in that variant).
 
 
 def tile_configs(*rows: tuple[int, ...]) -> list[triton.Config]:
