@@ -1,7 +1,10 @@
 """Ahead-of-time resource report: compile every shipped config for sm_90 and sm_80, no GPU needed.
 
 ``python -m kernels.aot`` prints one row per (kernel, target, dtype, config, layout): registers
-per thread, spilled bytes, shared memory, and how many blocks fit on one SM. It exits 1 when a
+per thread, spilled bytes, shared memory, how many blocks fit on one SM, and which instructions
+the compiler chose for the product (Hopper's ``wgmma``, Ampere's ``mma.sync`` or plain fp32
+``fma``) and for the loads (``cp.async``: asynchronous copies that the software pipeline
+overlaps with the math, or plain synchronous ``ld.global``). It exits 1 when a
 config spills or needs more shared memory than its target has, because such a config either
 runs slowly (spills go to local memory, i.e. DRAM through the cache) or fails at launch (an
 oversized config compiles fine and only dies with OutOfResources on the GPU).
@@ -170,6 +173,8 @@ class Row:
     shared_bytes: int
     shared_limit: int
     ctas_per_sm: int
+    mma: str
+    loads: str
 
     @property
     def ok(self) -> bool:
@@ -220,6 +225,7 @@ def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Conf
         options={"num_warps": config.num_warps, "num_stages": config.num_stages},
     )
     registers, spill = _resource_usage(compiled.asm["cubin"])
+    mma, loads = _instructions(compiled.asm["ptx"])
     shared = compiled.metadata.shared
     threads = 32 * config.num_warps
     # Registers are allocated per warp in chunks of 256; shared memory per block plus 1 KiB.
@@ -234,7 +240,7 @@ def compile_config(spec: KernelSpec, target: str, kind: str, config: triton.Conf
         warps=config.num_warps, stages=config.num_stages,
         epilogue="+".join(k.lower().replace("has_", "") if v is True else str(v)
                           for k, v in spec.flags(config).items()) or "-",
-        registers=registers, spill_bytes=spill, shared_bytes=shared,
+        registers=registers, spill_bytes=spill, shared_bytes=shared, mma=mma, loads=loads,
         shared_limit=SHARED_MEMORY_LIMIT[target], ctas_per_sm=ctas,
     )
 
@@ -255,6 +261,24 @@ def _resource_usage(cubin: bytes) -> tuple[int, int]:
     return int(usage["REG"]), int(usage["STACK"]) + int(usage["LOCAL"])
 
 
+def _instructions(ptx: str) -> tuple[str, str]:
+    """The instruction behind ``tl.dot`` and the kind of tile loads, read off the PTX.
+
+    ``wgmma.mma_async``: Hopper's warpgroup tensor-core MMA; ``mma.sync``: Ampere's warp-level
+    one; neither: the product runs as fp32 ``fma`` (input_precision "ieee"). ``cp.async``
+    copies global to shared memory without going through registers, so the pipeline can
+    start the next stages' loads before the current product; it needs 4, 8 or 16 aligned
+    bytes, so unaligned fp16 tiles fall back to ``ld.global`` into registers.
+    """
+    if "wgmma.mma_async" in ptx:
+        mma = "wgmma"
+    elif re.search(r"\bmma\.sync", ptx):
+        mma = "mma.sync"
+    else:
+        mma = "fma"
+    return mma, "cp.async" if re.search(r"\bcp\.async\.c[ag]\b", ptx) else "ld.global"
+
+
 def build_report(targets: tuple[str, ...] = ("sm_90", "sm_80"), workers: int = 0) -> list[Row]:
     """Compile every job for ``targets`` (in ``workers`` processes; 0 = one per CPU)."""
     if interpreting():
@@ -272,15 +296,15 @@ def build_report(targets: tuple[str, ...] = ("sm_90", "sm_80"), workers: int = 0
 def markdown(rows: list[Row]) -> str:
     """The report as a Markdown table."""
     head = ("| kernel | target | dtype | precision | layout | tile MxNxK | group | warps "
-            "| stages | epilogue | regs/thread | spill B | shared KiB | limit KiB | CTAs/SM | ok |")
+            "| stages | epilogue | regs/thread | spill B | shared KiB | limit KiB | CTAs/SM "
+            "| mma | loads | ok |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
             f"| {r.kernel} | {r.target} | {r.dtype} | {r.precision} | {r.layout} | {r.tile} "
-            f"| {r.group_m} "
-            f"| {r.warps} | {r.stages} | {r.epilogue} | {r.registers} | {r.spill_bytes} "
-            f"| {r.shared_bytes / 1024:.1f} | {r.shared_limit // 1024} | {r.ctas_per_sm} "
-            f"| {'yes' if r.ok else 'NO'} |")
+            f"| {r.group_m} | {r.warps} | {r.stages} | {r.epilogue} | {r.registers} "
+            f"| {r.spill_bytes} | {r.shared_bytes / 1024:.1f} | {r.shared_limit // 1024} "
+            f"| {r.ctas_per_sm} | {r.mma} | {r.loads} | {'yes' if r.ok else 'NO'} |")
     return "\n".join(lines)
 
 

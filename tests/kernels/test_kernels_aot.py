@@ -55,3 +55,17 @@ def test_report_flags_oversized_configs(aot_oversized):
     assert not shared["ok"]
     assert registers["spill_bytes"] > 0 and registers["shared_bytes"] <= LIMITS["sm_80"]
     assert not registers["ok"]
+
+
+def test_products_run_on_tensor_cores_and_loads_are_pipelined(aot_report):
+    """What the kernels' prose promises, checked in the PTX the compiler emitted: fp16, bf16
+    and tf32 products on the tensor cores (Hopper's wgmma, Ampere's mma.sync), "ieee" fp32 on
+    the FMA units; tiles copied asynchronously (cp.async, which the software pipeline overlaps
+    with the math) except unaligned 16-bit ones, which cp.async cannot move (it needs 4+
+    aligned bytes per copy)."""
+    _, _, rows = aot_report
+    for r in rows:
+        kind = r["kind"].removesuffix("-unaligned")
+        mma = "fma" if kind == "ieee" else {"sm_90": "wgmma", "sm_80": "mma.sync"}[r["target"]]
+        loads = "ld.global" if r["kind"] == "16bit-unaligned" else "cp.async"
+        assert (r["mma"], r["loads"]) == (mma, loads), r
