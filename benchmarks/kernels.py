@@ -16,9 +16,11 @@ its algorithm), the outputs are compared (max error relative to the largest libr
 then ``triton.testing.do_bench`` takes the median time of each. do_bench flushes the L2 cache
 (it zeroes a 256 MB buffer) before every call and times each call between CUDA events, so
 neither side profits from data left in L2, and the flush keeps the GPU busy while Python
-launches the next call: launch overhead shows only when it exceeds the flush. TFLOP/s = 2 * multiply-adds /
-time. "% peak" is Triton's rate over the dense tensor-core peak of the GPU from NVIDIA's data
-sheets (where the GPU is known). Writes ``kernels.md``, ``kernels.csv`` and ``kernels.png``.
+launches the next call: launch overhead shows only when it exceeds the flush.
+TFLOP/s = 2 * multiply-adds / time. "% peak" is Triton's rate over the dense tensor-core peak
+of the GPU from NVIDIA's data sheets (where the GPU is known). "Triton config" is the tile
+(BLOCK_M x BLOCK_N x BLOCK_K), warps and pipeline stages the autotuner chose for that shape.
+Writes ``kernels.md``, ``kernels.csv`` and ``kernels.png``.
 
 Without a CUDA GPU it prints one line and exits 0: the kernels' correctness is tested on CPU
 by ``pytest tests/kernels`` through Triton's interpreter.
@@ -57,6 +59,7 @@ class Row:
     max_rel_err: float
     peak: float | None
     tags: tuple[str, ...] = ()
+    config: str = ""
 
     @property
     def triton_tflops(self) -> float:
@@ -147,12 +150,19 @@ Timer = Callable[[Callable[[], object]], float]
 
 
 def measure(op: str, shape: str, dtype: str, flops: float, triton_fn: Callable,
-            library_fn: Callable, tags: tuple[str, ...] = (), *, timer: Timer = gpu_time_ms,
-            peak: float | None = None) -> Row:
-    """Warm up (autotune), compare outputs, then time both sides with ``timer``."""
+            library_fn: Callable, tags: tuple[str, ...] = (), *, kernel: str,
+            timer: Timer = gpu_time_ms, peak: float | None = None) -> Row:
+    """Warm up (autotune), compare outputs, then time both sides with ``timer``. ``kernel``
+    names the Triton kernel whose chosen config the row reports."""
+    from kernels.runtime import last_config
+
     ours, theirs = triton_fn().float(), library_fn().float()
     err = ((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
-    return Row(op, shape, dtype, flops, timer(triton_fn), timer(library_fn), err, peak, tags)
+    c = last_config(kernel)
+    config = (f"{c.kwargs['BLOCK_M']}x{c.kwargs['BLOCK_N']}x{c.kwargs['BLOCK_K']} "
+              f"w{c.num_warps} s{c.num_stages}")
+    return Row(op, shape, dtype, flops, timer(triton_fn), timer(library_fn), err, peak, tags,
+               config)
 
 
 def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str,
@@ -172,7 +182,7 @@ def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str,
                 lambda a=a, b=b: matmul(a, b, input_precision=fp32_precision),
                 lambda a=a, b=b: torch.matmul(a, b),
                 tags=("matmul-target",) if n >= 4096 and dtype != "fp32" else (),
-                timer=timer, peak=peak_tflops(device, dtype)))
+                kernel="matmul_kernel", timer=timer, peak=peak_tflops(device, dtype)))
             print(_line(rows[-1]), flush=True)
     return rows
 
@@ -194,10 +204,15 @@ def bench_conv(layers: list[ConvLayer], batch: int, dtypes: list[str], device: s
             for op, (ours, theirs) in passes.items():
                 tags = target if op == "conv fwd" else ()
                 rows.append(measure(op, f"{layer.label(batch)} ({'+'.join(layer.nets)})",
-                                    dtype, layer.flops(batch), ours, theirs, tags, timer=timer,
+                                    dtype, layer.flops(batch), ours, theirs, tags,
+                                    kernel=CONV_KERNELS[op], timer=timer,
                                     peak=peak_tflops(device, dtype)))
                 print(_line(rows[-1]), flush=True)
     return rows
+
+
+CONV_KERNELS = {"conv fwd": "conv2d_fwd_kernel", "conv dgrad": "conv2d_dgrad_kernel",
+                "conv wgrad": "conv2d_wgrad_kernel"}
 
 
 def _conv_passes(x: torch.Tensor, w: torch.Tensor, layer: ConvLayer) -> dict:
@@ -228,11 +243,11 @@ def _conv_passes(x: torch.Tensor, w: torch.Tensor, layer: ConvLayer) -> dict:
 def _line(r: Row) -> str:
     pct = "n/a" if r.percent_of_peak is None else f"{r.percent_of_peak:.1f}"
     return (f"| {r.op} | {r.shape} | {r.dtype} | {r.triton_tflops:.1f} | {r.library_tflops:.1f} "
-            f"| {r.ratio:.2f} | {pct} | {r.max_rel_err:.1e} |")
+            f"| {r.ratio:.2f} | {pct} | {r.max_rel_err:.1e} | {r.config} |")
 
 
 HEADER = ("| op | shape | dtype | Triton TFLOP/s | library TFLOP/s | ratio | % of peak "
-          "| max rel err |\n|---|---|---|---|---|---|---|---|")
+          "| max rel err | Triton config |\n|---|---|---|---|---|---|---|---|---|")
 
 
 def target_summary(rows: list[Row]) -> list[str]:
@@ -260,7 +275,7 @@ def write_outputs(rows: list[Row], out: Path, header_note: str) -> None:
     md = "\n".join([header_note, "", HEADER, *map(_line, rows), "", *target_summary(rows), ""])
     _atomic_write(out / "kernels.md", md)
     fields = ["op", "shape", "dtype", "triton_ms", "library_ms", "triton_tflops",
-              "library_tflops", "ratio", "percent_of_peak", "max_rel_err"]
+              "library_tflops", "ratio", "percent_of_peak", "max_rel_err", "config"]
     tmp = out / "kernels.csv.tmp"
     with tmp.open("w", newline="") as f:
         writer = csv.writer(f)

@@ -119,15 +119,28 @@ def launch(
         config = interpreter_config
     if config is not None:
         kernel[grid](*args, **flags, **config.all_kwargs())
-        return
-    arch = _tuning.arch or gpu_arch(device)
-    key = (kernel.fn.__name__, arch, kind)
-    if key not in _tuning.autotuners:
-        _tuning.autotuners[key] = triton.autotune(
-            configs=configs[key[1:]], key=tune_key, do_bench=_tuning.do_bench,
-            prune_configs_by={"early_config_prune": prune} if prune else None,
-        )(kernel)
-    _tuning.autotuners[key][grid](*args, **flags)
+    else:
+        arch = _tuning.arch or gpu_arch(device)
+        key = (kernel.fn.__name__, arch, kind)
+        if key not in _tuning.autotuners:
+            _tuning.autotuners[key] = triton.autotune(
+                configs=configs[key[1:]], key=tune_key, do_bench=_tuning.do_bench,
+                prune_configs_by={"early_config_prune": prune} if prune else None,
+            )(kernel)
+        _tuning.autotuners[key][grid](*args, **flags)
+        config = _tuning.autotuners[key].best_config
+    _LAST_CONFIG[kernel.fn.__name__] = config
+
+
+_LAST_CONFIG: dict[str, triton.Config] = {}
+
+
+def last_config(kernel_name: str) -> triton.Config:
+    """The config of the latest launch of the kernel named ``kernel_name`` (e.g. the winner
+    the autotuner picked for the last problem size), for reports."""
+    if kernel_name not in _LAST_CONFIG:
+        raise KeyError(f"last_config: {kernel_name} has not been launched")
+    return _LAST_CONFIG[kernel_name]
 
 
 @dataclass

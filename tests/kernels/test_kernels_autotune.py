@@ -26,7 +26,7 @@ from kernels.conv2d import (
     conv2d_wgrad_kernel,
 )
 from kernels.matmul import MATMUL_CONFIGS, fits_epilogue, matmul, matmul_kernel
-from kernels.runtime import autotune_on_interpreter, gpu_arch, interpreting
+from kernels.runtime import autotune_on_interpreter, gpu_arch, interpreting, last_config
 
 # The modules (the package re-exports functions under the same names).
 matmul_module = importlib.import_module("kernels.matmul")
@@ -244,3 +244,10 @@ def test_cpu_tensors_without_the_interpreter_are_refused(monkeypatch):
     with pytest.raises(ValueError, match=r"matmul: Triton kernels need CUDA tensors, got a "
                                          r"tensor on cpu \(set TRITON_INTERPRET=1"):
         matmul(torch.randn(2, 2), torch.randn(2, 2))
+
+
+def test_last_config_names_the_latest_launch():
+    matmul(torch.randn(8, 8), torch.randn(8, 8))
+    assert last_config("matmul_kernel") == matmul_module.INTERPRETER_CONFIG
+    with pytest.raises(KeyError, match=r"last_config: no_such_kernel has not been launched"):
+        last_config("no_such_kernel")

@@ -19,6 +19,8 @@ from benchmarks.kernels import (
     resnet_conv_layers,
     write_outputs,
 )
+from kernels.matmul import MATMUL_CONFIGS
+from kernels.runtime import autotune_on_interpreter
 
 
 def test_benchmark_without_gpu_exits_0_with_one_line(tmp_path):
@@ -34,19 +36,20 @@ def test_benchmark_without_gpu_exits_0_with_one_line(tmp_path):
 
 def test_report_files(tmp_path):
     rows = [Row("matmul", "4096x4096x4096", "fp16", 2 * 4096**3, 0.25, 0.2, 1e-3, 989.4,
-                ("matmul-target",)),
+                ("matmul-target",), "128x256x64 w8 s3"),
             Row("conv fwd", "32x64x56x56 k64 3x3/1", "bf16", 7.4e9, 0.02, 0.015, 2e-3, None,
                 ("conv-target",))]
     write_outputs(rows, tmp_path, "# test run")
     md = (tmp_path / "kernels.md").read_text()
     # 2*4096^3 flops in 0.25 ms = 549.8 TFLOP/s; cuBLAS 687.2; ratio 0.80; 55.6% of 989.4.
-    assert "| matmul | 4096x4096x4096 | fp16 | 549.8 | 687.2 | 0.80 | 55.6 | 1.0e-03 |" in md
+    assert ("| matmul | 4096x4096x4096 | fp16 | 549.8 | 687.2 | 0.80 | 55.6 | 1.0e-03 "
+            "| 128x256x64 w8 s3 |") in md
     assert "| conv fwd | 32x64x56x56 k64 3x3/1 | bf16 | 370.0 | 493.3 | 0.75 | n/a |" in md
     assert "matmul fp16/bf16 >= 4096^3: worst ratio 0.80" in md and "NOT met" in md
     with (tmp_path / "kernels.csv").open() as f:
         table = list(csv.DictReader(f))
     assert [r["op"] for r in table] == ["matmul", "conv fwd"]
-    assert float(table[0]["ratio"]) == 0.8
+    assert float(table[0]["ratio"]) == 0.8 and table[0]["config"] == "128x256x64 w8 s3"
     assert (tmp_path / "kernels.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -96,6 +99,25 @@ def test_bench_matmul_end_to_end_on_cpu():
         ("matmul", "40x40x40", "fp32 (ieee)")]
     assert [r.max_rel_err < tol for r, tol in zip(rows, (2e-3, 1.6e-2, 1e-5), strict=True)] == [True] * 3
     assert all(r.ratio == 1.0 and r.peak is None and r.tags == () for r in rows)
+    assert {r.config for r in rows} == {"32x32x32 w4 s1"}  # the interpreter's fixed config
+
+
+def test_bench_reports_the_autotuned_config():
+    """With autotuning (here on the interpreter, timed by a schedule), each row names the
+    winner for its own shape."""
+    candidates = MATMUL_CONFIGS[("sm_90", "16bit")]
+
+    timings = []
+
+    def third_is_fastest(kernel_call, quantiles):
+        kernel_call()
+        timings.append(1.0 if len(timings) % len(candidates) == 2 else 2.0)
+        return [timings[-1]] * 3
+
+    with autotune_on_interpreter("sm_90", third_is_fastest):
+        rows = bench_matmul([32, 48], ["fp16"], "ieee", device="cpu", timer=one_ms)
+    assert [r.config for r in rows] == ["128x128x64 w8 s4"] * 2
+    assert len(timings) == 2 * len(candidates)
 
 
 def test_bench_conv_end_to_end_on_cpu(tmp_path):
