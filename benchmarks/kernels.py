@@ -32,8 +32,9 @@ import argparse
 import csv
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import torch
@@ -98,6 +99,11 @@ class ConvLayer:
         p = (self.height + 2 * self.padding - self.kernel) // self.stride + 1
         q = (self.width + 2 * self.padding - self.kernel) // self.stride + 1
         return 2.0 * batch * p * q * self.out_channels * self.channels * self.kernel**2
+
+    @property
+    def is_target(self) -> bool:
+        """A ResNet-50 3x3 layer: the issue's conv target is measured on their forward."""
+        return self.kernel == 3 and "resnet50" in self.nets
 
     def label(self, batch: int) -> str:
         return (f"{batch}x{self.channels}x{self.height}x{self.width} k{self.out_channels} "
@@ -166,32 +172,28 @@ def measure(op: str, shape: str, dtype: str, flops: float, triton_fn: Callable,
 
 
 def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str,
-                 device: str = "cuda", timer: Timer = gpu_time_ms) -> list[Row]:
-    """Square matmuls, Triton against ``torch.matmul``; one printed row each."""
+                 device: str = "cuda", timer: Timer = gpu_time_ms) -> Iterator[Row]:
+    """Square matmuls, Triton against ``torch.matmul``: one row per (dtype, size)."""
     from kernels.matmul import matmul
 
     torch.backends.cuda.matmul.allow_tf32 = fp32_precision == "tf32"
-    rows = []
     for dtype in dtypes:
         for n in sizes:
             a = torch.randn(n, n, device=device, dtype=DTYPES[dtype])
             b = torch.randn(n, n, device=device, dtype=DTYPES[dtype])
             label = dtype if dtype != "fp32" else f"fp32 ({fp32_precision})"
-            rows.append(measure(
+            yield measure(
                 "matmul", f"{n}x{n}x{n}", label, 2.0 * n**3,
                 lambda a=a, b=b: matmul(a, b, input_precision=fp32_precision),
                 lambda a=a, b=b: torch.matmul(a, b),
                 tags=("matmul-target",) if n >= 4096 and dtype != "fp32" else (),
-                kernel="matmul_kernel", timer=timer, peak=peak_tflops(device, dtype)))
-            print(_line(rows[-1]), flush=True)
-    return rows
+                kernel="matmul_kernel", timer=timer, peak=peak_tflops(device, dtype))
 
 
 def bench_conv(layers: list[ConvLayer], batch: int, dtypes: list[str], device: str = "cuda",
-               timer: Timer = gpu_time_ms) -> list[Row]:
-    """Forward, dgrad and wgrad of each layer, Triton against cuDNN; one printed row each."""
+               timer: Timer = gpu_time_ms) -> Iterator[Row]:
+    """Forward, dgrad and wgrad of each layer, Triton against cuDNN: one row per pass."""
     torch.backends.cudnn.benchmark = True
-    rows = []
     for dtype in dtypes:
         for layer in layers:
             cl = torch.channels_last
@@ -200,15 +202,12 @@ def bench_conv(layers: list[ConvLayer], batch: int, dtypes: list[str], device: s
             w = (torch.randn(layer.out_channels, layer.channels, layer.kernel, layer.kernel,
                              device=device, dtype=DTYPES[dtype]) * 0.05).contiguous(memory_format=cl)
             passes = _conv_passes(x, w, layer)
-            target = ("conv-target",) if layer.kernel == 3 and "resnet50" in layer.nets else ()
+            target = ("conv-target",) if layer.is_target else ()
             for op, (ours, theirs) in passes.items():
                 tags = target if op == "conv fwd" else ()
-                rows.append(measure(op, f"{layer.label(batch)} ({'+'.join(layer.nets)})",
-                                    dtype, layer.flops(batch), ours, theirs, tags,
-                                    kernel=CONV_KERNELS[op], timer=timer,
-                                    peak=peak_tflops(device, dtype)))
-                print(_line(rows[-1]), flush=True)
-    return rows
+                yield measure(op, f"{layer.label(batch)} ({'+'.join(layer.nets)})", dtype,
+                              layer.flops(batch), ours, theirs, tags, kernel=CONV_KERNELS[op],
+                              timer=timer, peak=peak_tflops(device, dtype))
 
 
 CONV_KERNELS = {"conv fwd": "conv2d_fwd_kernel", "conv dgrad": "conv2d_dgrad_kernel",
@@ -264,15 +263,14 @@ def target_summary(rows: list[Row]) -> list[str]:
     return lines
 
 
-def write_outputs(rows: list[Row], out: Path, header_note: str) -> None:
-    """kernels.md (table + targets), kernels.csv and kernels.png (ratio per row), atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def write_outputs(rows: list[Row], out: Path, header_note: str, done: bool = True) -> None:
+    """kernels.md (table + targets) and kernels.csv, atomically; when ``done``, also
+    kernels.png (ratio per row). The sweep calls it after every row with ``done=False``, so
+    a run cut short (a device's time limit) still leaves its rows behind."""
     out.mkdir(parents=True, exist_ok=True)
-    md = "\n".join([header_note, "", HEADER, *map(_line, rows), "", *target_summary(rows), ""])
+    status = [] if done else [f"_Incomplete: {len(rows)} rows so far (still running, or cut short)._", ""]
+    md = "\n".join([header_note, "", *status, HEADER, *map(_line, rows), "",
+                    *target_summary(rows), ""])
     _atomic_write(out / "kernels.md", md)
     fields = ["op", "shape", "dtype", "triton_ms", "library_ms", "triton_tflops",
               "library_tflops", "ratio", "percent_of_peak", "max_rel_err", "config"]
@@ -282,6 +280,15 @@ def write_outputs(rows: list[Row], out: Path, header_note: str) -> None:
         writer.writerow(fields)
         writer.writerows([getattr(r, k) for k in fields] for r in rows)
     tmp.replace(out / "kernels.csv")
+    if done:
+        _plot(rows, out / "kernels.png", header_note)
+
+
+def _plot(rows: list[Row], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(max(8, 0.18 * len(rows)), 5))
     colors = {"matmul": "tab:blue", "conv fwd": "tab:green", "conv dgrad": "tab:orange",
@@ -291,19 +298,35 @@ def write_outputs(rows: list[Row], out: Path, header_note: str) -> None:
     ax.set_xticks(range(len(rows)), [f"{r.shape} {r.dtype}" for r in rows], rotation=90,
                   fontsize=5)
     ax.set_ylabel("Triton speed / cuBLAS-cuDNN speed")
-    ax.set_title(header_note.lstrip("# "))
+    ax.set_title(title.lstrip("# "))
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
     ax.legend(handles, list(colors), fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "kernels.png.tmp", dpi=150, format="png")
+    tmp = path.with_suffix(".png.tmp")
+    fig.savefig(tmp, dpi=150, format="png")
     plt.close(fig)
-    (out / "kernels.png.tmp").replace(out / "kernels.png")
+    tmp.replace(path)
 
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text)
     tmp.replace(path)
+
+
+def sweep(out: Path, note: str, sizes: list[int], layers: list[ConvLayer], batch: int,
+          fp32_precision: str, device: str = "cuda", timer: Timer = gpu_time_ms) -> list[Row]:
+    """Matmuls in fp16, bf16 and fp32, then the conv layers in fp16 and bf16: each row printed
+    and the report rewritten as it comes; the plot at the end."""
+    print(note + "\n\n" + HEADER, flush=True)
+    rows: list[Row] = []
+    for row in chain(bench_matmul(sizes, ["fp16", "bf16", "fp32"], fp32_precision, device, timer),
+                     bench_conv(layers, batch, ["fp16", "bf16"], device, timer)):
+        rows.append(row)
+        print(_line(row), flush=True)
+        write_outputs(rows, out, note, done=False)
+    write_outputs(rows, out, note)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,16 +347,14 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     torch.manual_seed(0)
-    sizes = [1024, 4096] if args.quick else [256, 512, 1024, 2048, 4096, 8192]
-    layers = resnet_conv_layers()
+    # Largest first and the conv target's layers first: a run cut short keeps what matters.
+    sizes = [4096, 1024] if args.quick else [8192, 4096, 2048, 1024, 512, 256]
+    layers = sorted(resnet_conv_layers(), key=lambda lay: not lay.is_target)
     if args.quick:
-        layers = [lay for lay in layers if lay.kernel == 3 and "resnet50" in lay.nets]
+        layers = [lay for lay in layers if lay.is_target]
     note = (f"# Triton vs cuBLAS/cuDNN on {torch.cuda.get_device_name()} "
             f"(torch {torch.__version__}, ratio > 1: Triton faster)")
-    print(note + "\n\n" + HEADER, flush=True)
-    rows = bench_matmul(sizes, ["fp16", "bf16", "fp32"], args.fp32)
-    rows += bench_conv(layers, args.batch, ["fp16", "bf16"])
-    write_outputs(rows, args.out, note)
+    rows = sweep(args.out, note, sizes, layers, args.batch, args.fp32)
     print("\n".join(["", *target_summary(rows),
                      f"\n{len(rows)} rows in {time.perf_counter() - start:.0f} s; "
                      f"wrote {args.out}/kernels.md, kernels.csv, kernels.png"]))

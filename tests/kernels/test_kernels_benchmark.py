@@ -17,6 +17,7 @@ from benchmarks.kernels import (
     bench_matmul,
     peak_tflops,
     resnet_conv_layers,
+    sweep,
     write_outputs,
 )
 from kernels.matmul import MATMUL_CONFIGS
@@ -93,7 +94,7 @@ def test_resnet_conv_layers_are_read_off_the_models():
 
 def test_bench_matmul_end_to_end_on_cpu():
     """The sweep's own code (inputs, comparison, rows, printing) under the interpreter."""
-    rows = bench_matmul([40], ["fp16", "bf16", "fp32"], "ieee", device="cpu", timer=one_ms)
+    rows = list(bench_matmul([40], ["fp16", "bf16", "fp32"], "ieee", device="cpu", timer=one_ms))
     assert [(r.op, r.shape, r.dtype) for r in rows] == [
         ("matmul", "40x40x40", "fp16"), ("matmul", "40x40x40", "bf16"),
         ("matmul", "40x40x40", "fp32 (ieee)")]
@@ -115,7 +116,7 @@ def test_bench_reports_the_autotuned_config():
         return [timings[-1]] * 3
 
     with autotune_on_interpreter("sm_90", third_is_fastest):
-        rows = bench_matmul([32, 48], ["fp16"], "ieee", device="cpu", timer=one_ms)
+        rows = list(bench_matmul([32, 48], ["fp16"], "ieee", device="cpu", timer=one_ms))
     assert [r.config for r in rows] == ["128x128x64 w8 s4"] * 2
     assert len(timings) == 2 * len(candidates)
 
@@ -125,7 +126,7 @@ def test_bench_conv_end_to_end_on_cpu(tmp_path):
     aten's convolution and convolution_backward, then written out."""
     stem = ConvLayer(3, 12, 12, 8, 7, 2, 3, ("resnet18", "resnet50"))
     body = ConvLayer(8, 6, 6, 8, 3, 1, 1, ("resnet50",))
-    rows = bench_conv([stem, body], 2, ["bf16"], device="cpu", timer=one_ms)
+    rows = list(bench_conv([stem, body], 2, ["bf16"], device="cpu", timer=one_ms))
     assert [(r.op, r.shape) for r in rows] == [
         ("conv fwd", "2x3x12x12 k8 7x7/2 (resnet18+resnet50)"),
         ("conv wgrad", "2x3x12x12 k8 7x7/2 (resnet18+resnet50)"),
@@ -148,3 +149,33 @@ def test_peak_is_looked_up_by_gpu_name(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H200")
     assert peak_tflops("cuda", "fp32") == 494.7
     assert peak_tflops("cpu", "fp16") is None
+
+
+def test_partial_report_while_the_sweep_runs(tmp_path):
+    """After each row the sweep rewrites the table (no plot yet), marked incomplete."""
+    row = Row("matmul", "8192x8192x8192", "fp16", 2 * 8192**3, 2.0, 1.8, 1e-3, None,
+              ("matmul-target",), "128x256x64 w8 s3")
+    write_outputs([row], tmp_path, "# partial", done=False)
+    md = (tmp_path / "kernels.md").read_text()
+    assert "_Incomplete: 1 rows so far (still running, or cut short)._" in md
+    assert "| matmul | 8192x8192x8192 | fp16 |" in md
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernels.csv", "kernels.md"]
+    write_outputs([row, row], tmp_path, "# done")
+    assert "Incomplete" not in (tmp_path / "kernels.md").read_text()
+    assert (tmp_path / "kernels.png").exists()
+
+
+def test_sweep_end_to_end_on_cpu(tmp_path, capsys):
+    """The whole sweep as ``main`` runs it on a GPU, on the interpreter with tiny shapes."""
+    layer = ConvLayer(16, 6, 6, 16, 3, 1, 1, ("resnet50",))
+    rows = sweep(tmp_path, "# cpu sweep", [32], [layer], 2, "ieee", device="cpu", timer=one_ms)
+    assert [(r.op, r.dtype) for r in rows] == [
+        ("matmul", "fp16"), ("matmul", "bf16"), ("matmul", "fp32 (ieee)"),
+        *[(op, dtype) for dtype in ("fp16", "bf16") for op in ("conv fwd", "conv dgrad", "conv wgrad")]]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "# cpu sweep"
+    assert len([line for line in printed if line.startswith("| ")]) == 10  # header + 9 rows
+    md = (tmp_path / "kernels.md").read_text()
+    assert "Incomplete" not in md and md.count("\n| ") == 10
+    assert "conv2d fwd, ResNet-50 3x3 layers: worst ratio 1.00" in md
+    assert (tmp_path / "kernels.png").exists() and not list(tmp_path.glob("*.tmp"))
