@@ -19,8 +19,9 @@ neither side profits from data left in L2, and the flush keeps the GPU busy whil
 launches the next call: launch overhead shows only when it exceeds the flush.
 TFLOP/s = 2 * multiply-adds / time. "% peak" is Triton's rate over the dense tensor-core peak
 of the GPU from NVIDIA's data sheets (where the GPU is known). "Triton config" is the tile
-(BLOCK_M x BLOCK_N x BLOCK_K), warps and pipeline stages the autotuner chose for that shape.
-Writes ``kernels.md``, ``kernels.csv`` and ``kernels.png``.
+(BLOCK_M x BLOCK_N x BLOCK_K), warps and pipeline stages the autotuner chose for that shape;
+``autotune.csv`` holds every candidate's time, the data for revising the config lists.
+Writes ``kernels.md``, ``kernels.csv``, ``autotune.csv`` and ``kernels.png``.
 
 Without a CUDA GPU it prints one line and exits 0: the kernels' correctness is tested on CPU
 by ``pytest tests/kernels`` through Triton's interpreter.
@@ -61,6 +62,7 @@ class Row:
     peak: float | None
     tags: tuple[str, ...] = ()
     config: str = ""
+    candidates: tuple[tuple[str, float], ...] = ()  # (config, ms) of each autotuned candidate
 
     @property
     def triton_tflops(self) -> float:
@@ -159,16 +161,21 @@ def measure(op: str, shape: str, dtype: str, flops: float, triton_fn: Callable,
             library_fn: Callable, tags: tuple[str, ...] = (), *, kernel: str,
             timer: Timer = gpu_time_ms, peak: float | None = None) -> Row:
     """Warm up (autotune), compare outputs, then time both sides with ``timer``. ``kernel``
-    names the Triton kernel whose chosen config the row reports."""
-    from kernels.runtime import last_config
+    names the Triton kernel whose chosen config (and candidates' times) the row reports."""
+    from kernels.runtime import last_launch
 
     ours, theirs = triton_fn().float(), library_fn().float()
     err = ((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-30)).item()
-    c = last_config(kernel)
-    config = (f"{c.kwargs['BLOCK_M']}x{c.kwargs['BLOCK_N']}x{c.kwargs['BLOCK_K']} "
-              f"w{c.num_warps} s{c.num_stages}")
+    launch = last_launch(kernel)
     return Row(op, shape, dtype, flops, timer(triton_fn), timer(library_fn), err, peak, tags,
-               config)
+               config_label(launch.config),
+               tuple((config_label(c), ms) for c, ms in launch.timings.items()))
+
+
+def config_label(c) -> str:
+    """``BLOCK_MxBLOCK_NxBLOCK_K w<warps> s<stages>``, e.g. ``128x256x64 w8 s3``."""
+    return (f"{c.kwargs['BLOCK_M']}x{c.kwargs['BLOCK_N']}x{c.kwargs['BLOCK_K']} "
+            f"w{c.num_warps} s{c.num_stages}")
 
 
 def bench_matmul(sizes: list[int], dtypes: list[str], fp32_precision: str,
@@ -264,7 +271,8 @@ def target_summary(rows: list[Row]) -> list[str]:
 
 
 def write_outputs(rows: list[Row], out: Path, header_note: str, done: bool = True) -> None:
-    """kernels.md (table + targets) and kernels.csv, atomically; when ``done``, also
+    """kernels.md (table + targets), kernels.csv and autotune.csv (every candidate config's
+    time per row: data for choosing the config lists), atomically; when ``done``, also
     kernels.png (ratio per row). The sweep calls it after every row with ``done=False``, so
     a run cut short (a device's time limit) still leaves its rows behind."""
     out.mkdir(parents=True, exist_ok=True)
@@ -274,12 +282,10 @@ def write_outputs(rows: list[Row], out: Path, header_note: str, done: bool = Tru
     _atomic_write(out / "kernels.md", md)
     fields = ["op", "shape", "dtype", "triton_ms", "library_ms", "triton_tflops",
               "library_tflops", "ratio", "percent_of_peak", "max_rel_err", "config"]
-    tmp = out / "kernels.csv.tmp"
-    with tmp.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(fields)
-        writer.writerows([getattr(r, k) for k in fields] for r in rows)
-    tmp.replace(out / "kernels.csv")
+    _write_csv(out / "kernels.csv", fields, [[getattr(r, k) for k in fields] for r in rows])
+    _write_csv(out / "autotune.csv", ["op", "shape", "dtype", "config", "ms", "tflops", "chosen"],
+               [[r.op, r.shape, r.dtype, config, ms, r.flops / ms / 1e9, config == r.config]
+                for r in rows for config, ms in r.candidates])
     if done:
         _plot(rows, out / "kernels.png", header_note)
 
@@ -308,6 +314,15 @@ def _plot(rows: list[Row], path: Path, title: str) -> None:
     tmp.replace(path)
 
 
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text)
@@ -333,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.kernels",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("runs/kernels-benchmark"),
-                        help="folder for kernels.md, kernels.csv and kernels.png")
+                        help="folder for kernels.md, kernels.csv, autotune.csv and kernels.png")
     parser.add_argument("--batch", type=int, default=32, help="batch size of the conv layers")
     parser.add_argument("--fp32", choices=("tf32", "ieee"), default="tf32",
                         help="fp32 matmul precision, the same on both sides")
@@ -357,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = sweep(args.out, note, sizes, layers, args.batch, args.fp32)
     print("\n".join(["", *target_summary(rows),
                      f"\n{len(rows)} rows in {time.perf_counter() - start:.0f} s; "
-                     f"wrote {args.out}/kernels.md, kernels.csv, kernels.png"]))
+                     f"wrote {args.out}/kernels.md, kernels.csv, autotune.csv, kernels.png"]))
     return 0
 
 

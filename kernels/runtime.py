@@ -117,6 +117,7 @@ def launch(
     """
     if config is None and interpreting() and _tuning is _GPU_TUNING:
         config = interpreter_config
+    timings: dict[triton.Config, float] = {}
     if config is not None:
         kernel[grid](*args, **flags, **config.all_kwargs())
     else:
@@ -127,20 +128,34 @@ def launch(
                 configs=configs[key[1:]], key=tune_key, do_bench=_tuning.do_bench,
                 prune_configs_by={"early_config_prune": prune} if prune else None,
             )(kernel)
-        _tuning.autotuners[key][grid](*args, **flags)
-        config = _tuning.autotuners[key].best_config
-    _LAST_CONFIG[kernel.fn.__name__] = config
+        tuner = _tuning.autotuners[key]
+        tuner.configs_timings = {}  # refilled only if this call tunes (a new tuning key)
+        tuner[grid](*args, **flags)
+        config = tuner.best_config
+        timings = {c: t[0] if isinstance(t, list) else t for c, t in tuner.configs_timings.items()}
+    _LAST_LAUNCH[kernel.fn.__name__] = Launch(config, timings)
 
 
-_LAST_CONFIG: dict[str, triton.Config] = {}
+@dataclass(frozen=True)
+class Launch:
+    """What the latest launch of a kernel ran with: its ``config`` and, when that launch
+    autotuned (its tuning key was new), every candidate's median time in ms (``timings``;
+    inf for a candidate that did not fit the GPU). Empty when it reused a tuned or fixed
+    config."""
+
+    config: triton.Config
+    timings: dict[triton.Config, float]
 
 
-def last_config(kernel_name: str) -> triton.Config:
-    """The config of the latest launch of the kernel named ``kernel_name`` (e.g. the winner
-    the autotuner picked for the last problem size), for reports."""
-    if kernel_name not in _LAST_CONFIG:
-        raise KeyError(f"last_config: {kernel_name} has not been launched")
-    return _LAST_CONFIG[kernel_name]
+_LAST_LAUNCH: dict[str, Launch] = {}
+
+
+def last_launch(kernel_name: str) -> Launch:
+    """The latest launch of the kernel named ``kernel_name`` (e.g. ``"matmul_kernel"``), for
+    reports: the config the autotuner chose for the last problem size and the candidates' times."""
+    if kernel_name not in _LAST_LAUNCH:
+        raise KeyError(f"last_launch: {kernel_name} has not been launched")
+    return _LAST_LAUNCH[kernel_name]
 
 
 @dataclass

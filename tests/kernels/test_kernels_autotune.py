@@ -26,7 +26,7 @@ from kernels.conv2d import (
     conv2d_wgrad_kernel,
 )
 from kernels.matmul import MATMUL_CONFIGS, fits_epilogue, matmul, matmul_kernel
-from kernels.runtime import autotune_on_interpreter, gpu_arch, interpreting, last_config
+from kernels.runtime import Launch, autotune_on_interpreter, gpu_arch, interpreting, last_launch
 
 # The modules (the package re-exports functions under the same names).
 matmul_module = importlib.import_module("kernels.matmul")
@@ -246,8 +246,16 @@ def test_cpu_tensors_without_the_interpreter_are_refused(monkeypatch):
         matmul(torch.randn(2, 2), torch.randn(2, 2))
 
 
-def test_last_config_names_the_latest_launch():
+def test_last_launch_records_the_config_and_the_candidates_times():
     matmul(torch.randn(8, 8), torch.randn(8, 8))
-    assert last_config("matmul_kernel") == matmul_module.INTERPRETER_CONFIG
-    with pytest.raises(KeyError, match=r"last_config: no_such_kernel has not been launched"):
-        last_config("no_such_kernel")
+    assert last_launch("matmul_kernel") == Launch(matmul_module.INTERPRETER_CONFIG, {})
+    candidates = MATMUL_CONFIGS[("sm_90", "ieee")]
+    a, b = torch.randn(32, 48), torch.randn(48, 16)
+    with autotune_on_interpreter("sm_90", Clock(3.0, 2.0)):
+        matmul(a, b)
+        assert last_launch("matmul_kernel") == Launch(candidates[1], dict(zip(
+            candidates, (3.0, 2.0), strict=True)))
+        matmul(a, b)  # tuned already: no candidates timed
+        assert last_launch("matmul_kernel") == Launch(candidates[1], {})
+    with pytest.raises(KeyError, match=r"last_launch: no_such_kernel has not been launched"):
+        last_launch("no_such_kernel")

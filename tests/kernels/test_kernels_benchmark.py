@@ -15,6 +15,7 @@ from benchmarks.kernels import (
     Row,
     bench_conv,
     bench_matmul,
+    config_label,
     peak_tflops,
     resnet_conv_layers,
     sweep,
@@ -37,7 +38,8 @@ def test_benchmark_without_gpu_exits_0_with_one_line(tmp_path):
 
 def test_report_files(tmp_path):
     rows = [Row("matmul", "4096x4096x4096", "fp16", 2 * 4096**3, 0.25, 0.2, 1e-3, 989.4,
-                ("matmul-target",), "128x256x64 w8 s3"),
+                ("matmul-target",), "128x256x64 w8 s3",
+                (("128x256x64 w8 s3", 0.25), ("64x64x64 w4 s4", 0.5))),
             Row("conv fwd", "32x64x56x56 k64 3x3/1", "bf16", 7.4e9, 0.02, 0.015, 2e-3, None,
                 ("conv-target",))]
     write_outputs(rows, tmp_path, "# test run")
@@ -51,6 +53,11 @@ def test_report_files(tmp_path):
         table = list(csv.DictReader(f))
     assert [r["op"] for r in table] == ["matmul", "conv fwd"]
     assert float(table[0]["ratio"]) == 0.8 and table[0]["config"] == "128x256x64 w8 s3"
+    with (tmp_path / "autotune.csv").open() as f:
+        tuned = list(csv.DictReader(f))
+    # 2*4096^3 flops in 0.5 ms = 274.9 TFLOP/s; only the matmul row autotuned here.
+    assert [(t["config"], float(t["ms"]), round(float(t["tflops"]), 1), t["chosen"]) for t in tuned] == [
+        ("128x256x64 w8 s3", 0.25, 549.8, "True"), ("64x64x64 w4 s4", 0.5, 274.9, "False")]
     assert (tmp_path / "kernels.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -119,6 +126,8 @@ def test_bench_reports_the_autotuned_config():
         rows = list(bench_matmul([32, 48], ["fp16"], "ieee", device="cpu", timer=one_ms))
     assert [r.config for r in rows] == ["128x128x64 w8 s4"] * 2
     assert len(timings) == 2 * len(candidates)
+    assert [ms for _, ms in rows[0].candidates] == [2.0, 2.0, 1.0] + [2.0] * (len(candidates) - 3)
+    assert [label for label, _ in rows[0].candidates] == [config_label(c) for c in candidates]
 
 
 def test_bench_conv_end_to_end_on_cpu(tmp_path):
@@ -159,7 +168,7 @@ def test_partial_report_while_the_sweep_runs(tmp_path):
     md = (tmp_path / "kernels.md").read_text()
     assert "_Incomplete: 1 rows so far (still running, or cut short)._" in md
     assert "| matmul | 8192x8192x8192 | fp16 |" in md
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernels.csv", "kernels.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["autotune.csv", "kernels.csv", "kernels.md"]
     write_outputs([row, row], tmp_path, "# done")
     assert "Incomplete" not in (tmp_path / "kernels.md").read_text()
     assert (tmp_path / "kernels.png").exists()
