@@ -40,6 +40,8 @@ from pathlib import Path
 
 import torch
 
+from projects.common.atomic import atomic_write
+
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
 # Dense (no sparsity) tensor-core peaks in TFLOP/s: (fp16/bf16, tf32). First match wins.
 PEAKS = (("H100 PCIe", (756.0, 378.0)), ("H100", (989.4, 494.7)), ("H200", (989.4, 494.7)),
@@ -279,7 +281,8 @@ def write_outputs(rows: list[Row], out: Path, header_note: str, done: bool = Tru
     status = [] if done else [f"_Incomplete: {len(rows)} rows so far (still running, or cut short)._", ""]
     md = "\n".join([header_note, "", *status, HEADER, *map(_line, rows), "",
                     *target_summary(rows), ""])
-    _atomic_write(out / "kernels.md", md)
+    with atomic_write(out / "kernels.md", "w") as f:
+        f.write(md)
     fields = ["op", "shape", "dtype", "triton_ms", "library_ms", "triton_tflops",
               "library_tflops", "ratio", "percent_of_peak", "max_rel_err", "config"]
     _write_csv(out / "kernels.csv", fields, [[getattr(r, k) for k in fields] for r in rows])
@@ -308,25 +311,16 @@ def _plot(rows: list[Row], path: Path, title: str) -> None:
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
     ax.legend(handles, list(colors), fontsize=7)
     fig.tight_layout()
-    tmp = path.with_suffix(".png.tmp")
-    fig.savefig(tmp, dpi=150, format="png")
+    with atomic_write(path) as f:
+        fig.savefig(f, dpi=150, format="png")
     plt.close(fig)
-    tmp.replace(path)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", newline="") as f:
+    with atomic_write(path, "w") as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
-    tmp.replace(path)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def sweep(out: Path, note: str, sizes: list[int], layers: list[ConvLayer], batch: int,

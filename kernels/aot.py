@@ -117,7 +117,7 @@ class KernelSpec:
         return (GENERIC,) if kind.endswith("-unaligned") else self.layouts
 
 
-def _nhwc(unit: tuple[str, ...], aligned: tuple[str, ...]) -> tuple[Layout]:
+def _nhwc_layout(unit: tuple[str, ...], aligned: tuple[str, ...]) -> tuple[Layout]:
     """The conv launchers' layout: channels innermost, channel counts divisible by 16."""
     return (Layout("NHWC", unit, ("C_G", "K_G") + aligned),)
 
@@ -131,22 +131,24 @@ KERNELS = (
     ),
     KernelSpec(
         "conv2d_fwd", conv2d_fwd_kernel, CONV_FWD_CONFIGS,
-        layouts=_nhwc(("sx_c", "sw_c", "sy_c"),
-                      ("sx_n", "sx_h", "sx_w", "sw_k", "sw_r", "sw_s", "sy_n", "sy_h", "sy_w")),
+        layouts=_nhwc_layout(
+            ("sx_c", "sw_c", "sy_c"),
+            ("sx_n", "sx_h", "sx_w", "sw_k", "sw_r", "sw_s", "sy_n", "sy_h", "sy_w")),
         flags=lambda c: dict(HAS_BIAS=True),
     ),
     KernelSpec(
         "conv2d_dgrad", conv2d_dgrad_kernel, CONV_DGRAD_CONFIGS,
-        layouts=_nhwc(("sdy_c", "sw_c", "sdx_c"),
-                      ("sdy_n", "sdy_h", "sdy_w", "sw_k", "sw_r", "sw_s", "sdx_n", "sdx_h",
-                       "sdx_w")),
+        layouts=_nhwc_layout(
+            ("sdy_c", "sw_c", "sdx_c"),
+            ("sdy_n", "sdy_h", "sdy_w", "sw_k", "sw_r", "sw_s", "sdx_n", "sdx_h", "sdx_w")),
         flags=lambda c: {},
     ),
     KernelSpec(
         "conv2d_wgrad", conv2d_wgrad_kernel, CONV_WGRAD_CONFIGS,
-        layouts=_nhwc(("sx_c", "sdy_c", "sdw_c"),
-                      ("sx_n", "sx_h", "sx_w", "sdy_n", "sdy_h", "sdy_w", "sdw_split",
-                       "sdw_k", "sdw_r", "sdw_s")),
+        layouts=_nhwc_layout(
+            ("sx_c", "sdy_c", "sdw_c"),
+            ("sx_n", "sx_h", "sx_w", "sdy_n", "sdy_h", "sdy_w", "sdw_split", "sdw_k", "sdw_r",
+             "sdw_s")),
         flags=lambda c: {},
         pointer_dtypes=(("dw_ptr", "fp32"),),  # split-K partial sums are fp32
     ),
