@@ -58,11 +58,12 @@ def test_csv_unquoted_commas_stay_in_the_text(tmp_path: Path) -> None:
     assert examples[0] == (f"{REVIEWS[0][0]}, really", 0)
 
 
-def test_utf8_byte_order_mark(tmp_path: Path) -> None:
-    lines = ["label,text", *(f"{lab},{text}" for text, lab in REVIEWS)]
+@pytest.mark.parametrize("header", [["label,text"], []])
+def test_utf8_byte_order_mark(tmp_path: Path, header: list[str]) -> None:
+    lines = [*header, *(f"{lab},{text}" for text, lab in REVIEWS)]
     path = write(tmp_path, "excel.csv", lines, encoding="utf-8-sig")
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
-    assert read_labelled_file(path) == EXPECTED  # no third class named "\ufefflabel"
+    assert read_labelled_file(path) == EXPECTED  # no class named "\ufefflabel" or "\ufeffneg"
 
 
 def test_wrong_encoding_names_the_file_and_the_option(tmp_path: Path) -> None:
