@@ -67,12 +67,16 @@ def test_utf8_byte_order_mark(tmp_path: Path, header: list[str]) -> None:
 
 
 def test_wrong_encoding_names_the_file_and_the_option(tmp_path: Path) -> None:
-    lines = [f"{i % 2}\t第{i}部电影{'很好看' if i % 2 else '太无聊'}" for i in range(10)]
+    lines = [
+        "0\tplain ascii",
+        "1\tstill ascii",
+        *(f"{i % 2}\t第{i}部{'很好看' if i % 2 else '太无聊'}" for i in range(10)),
+    ]
     path = write(tmp_path, "gbk.tsv", lines, encoding="gbk")
-    with pytest.raises(LabelledFileError, match=r"gbk\.tsv: line 1 is not valid utf-8.*--encoding"):
+    with pytest.raises(LabelledFileError, match=r"gbk\.tsv: line 3 is not valid utf-8.*--encoding"):
         read_labelled_file(path)
     examples, classes = read_labelled_file(path, encoding="gbk")
-    assert examples[1] == ("第1部电影很好看", 1) and classes == ["0", "1"]
+    assert examples[3] == ("第1部很好看", 1) and classes == ["0", "1"]
     with pytest.raises(LabelledFileError, match="unknown encoding"):
         read_labelled_file(path, encoding="no-such-codec")
 
