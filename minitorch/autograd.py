@@ -122,8 +122,8 @@ class Function:
                 "you call .backward(); pass retain_graph=True to the first backward to keep them."
             )
         assert self._saved is not None
-        for saved in self._saved_versions:
-            saved.check(self.name)
+        if self._saved_versions:
+            check_saved_versions(self)
         return self._saved
 
     def release(self) -> None:
@@ -185,40 +185,34 @@ class VersionCounter:
         self.value = 0
 
 
-class SavedVersion:
-    """The version a tensor had when a node saved its memory for the backward.
+# (counter, version when saved, position: input i or len(inputs) for the output, shape)
+SavedVersion = tuple[VersionCounter, int, int, tuple[int, ...]]
 
-    If the counter moved on by backward time, the saved values are no longer the ones the
-    forward used and the gradient would be silently wrong: `check` raises torch's error instead.
-    """
 
-    __slots__ = ("counter", "version", "what", "shape")
+def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]) -> tuple[SavedVersion, ...]:
+    """For each of the node's inputs (and its output, last) whose memory the node saved (the
+    saved array is the tensor's array or another view of the same memory): its version now."""
+    owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
+    return tuple(
+        (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
+        if id(t.data if t.data.base is None else t.data.base) in owners
+    )
 
-    def __init__(self, counter: VersionCounter, what: str, shape: tuple[int, ...]) -> None:
-        self.counter, self.version, self.what, self.shape = counter, counter.value, what, shape
 
-    def check(self, op: str) -> None:
-        if self.counter.value != self.version:
+def check_saved_versions(node: Function) -> None:
+    """Raise torch's error if a tensor the node saved was changed in place since: the saved values
+    are no longer the ones the forward used, and the gradient would be silently wrong."""
+    for counter, version, position, shape in node._saved_versions:
+        if counter.value != version:
+            what = "output 0" if position == len(node.inputs) else f"input {position}"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{self.what} of {op}, shape {self.shape}] is at version "
-                f"{self.counter.value}; expected version {self.version} instead. Hint: {op} saved "
-                "this tensor for its backward and it was changed in place afterwards (fill_, copy_, "
+                f"inplace operation: [{what} of {node.name}, shape {shape}] is at version "
+                f"{counter.value}; expected version {version} instead. Hint: {node.name} saved this "
+                "tensor for its backward and it was changed in place afterwards (fill_, copy_, "
                 "zero_, setitem, an optimizer step, ...); change a copy instead, or call backward "
                 "before the change."
             )
-
-
-def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]
-                   ) -> tuple[SavedVersion, ...]:
-    """A `SavedVersion` for each of the node's inputs (and its output, last) whose memory the
-    node saved: the saved array is the tensor's array or a view of the same memory."""
-    owners = {id(_owner(array)) for array in saved if isinstance(array, np.ndarray)}
-    last = len(tensors) - 1
-    return tuple(
-        SavedVersion(t._version_counter, "output 0" if i == last else f"input {i}", t.shape)
-        for i, t in enumerate(tensors) if id(_owner(t.data)) in owners
-    )
 
 
 def share_version_counter(view: Tensor, inputs: tuple[Tensor, ...]) -> None:
