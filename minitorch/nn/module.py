@@ -263,6 +263,7 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 np.copyto(target.data, _array(state_dict[key]), casting="unsafe")
+                target._increment_version()
         return IncompatibleKeys(missing, unexpected)
 
     # -- hooks ----------------------------------------------------------------------------------

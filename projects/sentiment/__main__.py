@@ -4,6 +4,7 @@ top to bottom.
     python -m projects.sentiment --dataset sst2                  # GLUE phrases train, Kim dev/test
     python -m projects.sentiment --dataset polarity              # seeded 90/10 split
     python -m projects.sentiment --dataset file --data-file reviews.csv --tokenizer char
+    python -m projects.sentiment --dataset file --data-file reviews.tsv --label-column 2 --text-column 1
     python -m projects.sentiment --predict "a gorgeous, witty film" "a dull mess" --out RUN
 
 Model selection uses a validation set (SST-2 dev, or 10% of the training part): ``best.pt`` holds
@@ -37,6 +38,7 @@ from projects.common.device import choose_device, configure_threads
 from projects.common.distributed import all_reduce_sum, barrier, init_distributed, shutdown, wrap_model
 from projects.common.errors import RunError, exit_on_run_error, stop_if_diverged
 from projects.common.evaluation import evaluate
+from projects.common.labelled_file import LabelledFileError, read_labelled_file
 from projects.common.loaders import limit, make_loader
 from projects.common.run_outputs import run_folder, write_report
 from projects.common.schedules import build_optimizer, build_schedule, schedule_warning
@@ -47,10 +49,10 @@ from projects.common.text_data import (
     EncodedText,
     Example,
     pad_collate,
-    read_labelled_file,
     read_polarity,
     read_sst2,
     seeded_split,
+    truncate,
 )
 from projects.common.tokenizers import TOKENIZERS
 from projects.common.vocab import Vocab
@@ -73,7 +75,14 @@ def parser() -> argparse.ArgumentParser:
         default="glue",
         help="SST-2 training set: GLUE's 67k phrases or Kim's 6,920 sentences",
     )
-    g.add_argument("--data-file", help="--dataset file: a label,text .csv or label<TAB>text file")
+    g.add_argument(
+        "--data-file", help="--dataset file: a CSV or TSV of labels and texts (label first or last)"
+    )
+    g.add_argument(
+        "--label-column", help="--dataset file: the label column (0-based or header name; None: found)"
+    )
+    g.add_argument("--text-column", help="--dataset file: the text column (None: all other fields)")
+    g.add_argument("--encoding", default="utf-8", help="--dataset file: e.g. gbk, latin-1")
     g.add_argument("--test-fraction", type=float, default=0.1, help="polarity/file: held-out test share")
     g.add_argument(
         "--val-fraction", type=float, default=0.1, help="polarity/file: validation share of the rest"
@@ -81,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="word", help="char: Chinese etc.")
     g.add_argument("--min-freq", type=int, default=1, help="vocabulary: minimum token count")
     g.add_argument("--max-vocab", type=int, help="vocabulary: keep at most N tokens (None: all)")
+    g.add_argument(
+        "--max-tokens", type=int, default=512, help="keep the first and last halves of longer texts"
+    )
     g = p.add_argument_group("model")
     g.add_argument("--cell", choices=("lstm", "gru"), default="lstm", help="recurrent cell")
     g.add_argument("--embed-dim", type=int, default=128, help="embedding size")
@@ -113,7 +125,15 @@ def splits(args: argparse.Namespace) -> tuple[dict[str, list[Example]], list[str
     if args.dataset == "polarity":
         examples, classes = read_polarity(args.data_root), list(BINARY_CLASSES)
     elif args.data_file:
-        examples, classes = read_labelled_file(args.data_file)
+        try:
+            examples, classes = read_labelled_file(
+                args.data_file,
+                label_column=args.label_column,
+                text_column=args.text_column,
+                encoding=args.encoding,
+            )
+        except LabelledFileError as err:
+            raise RunError(str(err)) from None
     else:
         raise RunError("--dataset file needs --data-file PATH")
     rest, test = seeded_split(examples, args.test_fraction, args.seed)
@@ -138,7 +158,7 @@ def predict(checkpoint: str, texts: Sequence[str]) -> list[dict[str, Any]]:
     model.eval()
     results = []
     for text in texts:
-        ids = vocab.encode(tokenize(text)) or [vocab.unk_index]
+        ids = vocab.encode(truncate(tokenize(text), extra.get("max_tokens"))) or [vocab.unk_index]
         with torch.no_grad():
             probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(1)[0]
         best = int(probs.argmax())
@@ -185,7 +205,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             + ", ".join(f"{s} {len(v)}" for s, v in data.items())
             + f"; vocabulary {len(vocab)}"
         )
-    train_set, train_lengths = limit(EncodedText(data["train"], vocab, tokenize), args.limit_train)
+    train_set, train_lengths = limit(
+        EncodedText(data["train"], vocab, tokenize, args.max_tokens), args.limit_train
+    )
     train_loader = make_loader(
         train_set,
         args.batch_size,
@@ -196,7 +218,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         collate_fn=pad_collate,
         lengths=train_lengths,
     )
-    val_set, val_lengths = limit(EncodedText(data["val"], vocab, tokenize), args.limit_eval)
+    val_set, val_lengths = limit(EncodedText(data["val"], vocab, tokenize, args.max_tokens), args.limit_eval)
     val_loader = make_loader(
         val_set, args.batch_size, shuffle=False, collate_fn=pad_collate, lengths=val_lengths
     )
@@ -241,6 +263,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "vocab": vocab.itos,
         "model_config": config,
         "tokenizer": args.tokenizer,
+        "max_tokens": args.max_tokens,
         "args": vars(args),
     }
 
@@ -309,7 +332,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     if dist.is_main:
         best = load_checkpoint(out / "checkpoints" / BEST, device)
         model.load_state_dict(best["model"])
-        test_set, test_lengths = limit(EncodedText(data["test"], vocab, tokenize), args.limit_eval)
+        test_set, test_lengths = limit(
+            EncodedText(data["test"], vocab, tokenize, args.max_tokens), args.limit_eval
+        )
         test_loader = make_loader(
             test_set, args.batch_size, shuffle=False, collate_fn=pad_collate, lengths=test_lengths
         )
