@@ -79,6 +79,7 @@ class Tensor:
         self._requires_grad = False
         self._hooks: dict[int, Callable] = {}
         self._retains_grad = False
+        self._version_counter = autograd.VersionCounter()
         self.requires_grad = requires_grad
 
     # -- autograd attributes ------------------------------------------------------------------
@@ -152,8 +153,10 @@ class Tensor:
         autograd.backward(self, seed, retain_graph=retain_graph)
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (shares memory, as in torch)."""
-        return Tensor(self.data)
+        """The same values, cut from the graph (shares memory and version counter, as in torch)."""
+        detached = Tensor(self.data)
+        detached._version_counter = self._version_counter
+        return detached
 
     # -- array attributes ---------------------------------------------------------------------
     @property
@@ -253,6 +256,15 @@ class Tensor:
         return self.to(other.dtype)
 
     # -- in-place updates (outside the graph: for optimizers, init and buffers) ----------------
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (torch's `Tensor._version`)."""
+        return self._version_counter.value
+
+    def _increment_version(self) -> None:
+        """Record one in-place change: a node that saved this tensor will refuse to backward."""
+        self._version_counter.value += 1
+
     def _check_inplace(self, op: str) -> None:
         if not (autograd.is_grad_enabled() and self.requires_grad):
             return
@@ -271,12 +283,25 @@ class Tensor:
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.data[...] = 0
+        self._increment_version()
         return self
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = value
+        self._increment_version()
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value` in place, as NumPy assigns (outside the graph, like `fill_`)."""
+        self._check_inplace("setitem")
+        index = (tuple(_shape.index_part(p) for p in index) if isinstance(index, tuple)
+                 else _shape.index_part(index))
+        try:
+            self.data[index] = value.data if isinstance(value, Tensor) else value
+        except (ValueError, IndexError) as err:
+            raise type(err)(f"setitem: {err} (tensor shape {self.shape})") from err
+        self._increment_version()
 
     def copy_(self, source: Tensor | np.ndarray) -> Tensor:
         self._check_inplace("copy_")
@@ -288,6 +313,7 @@ class Tensor:
                 f"copy_: source of shape {values.shape} cannot be copied into a tensor of "
                 f"shape {self.shape}"
             ) from err
+        self._increment_version()
         return self
 
     # -- operators ------------------------------------------------------------------------------

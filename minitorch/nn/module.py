@@ -268,6 +268,7 @@ class Module:
             )
         for key, value in converted.items():
             np.copyto(own[key].data, value)
+            own[key]._increment_version()
         return IncompatibleKeys(missing, unexpected)
 
     # -- hooks ----------------------------------------------------------------------------------
