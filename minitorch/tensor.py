@@ -29,15 +29,22 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert Python/NumPy data to an array the way `torch.tensor` infers dtypes.
 
     Python floats become float32 (torch's default dtype), Python ints int64, bools bool;
-    NumPy arrays keep their dtype. `dtype` overrides the inference.
+    NumPy arrays keep their dtype. `dtype` overrides the inference. Ragged nesting or values
+    that are not numbers (strings, None, objects) raise ValueError / TypeError.
     """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, np.ndarray | np.generic):
-        return np.array(data)
-    array = np.array(data)
+    try:
+        array = np.array(data, dtype=None if dtype is None else np.dtype(dtype))
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise
+        raise ValueError(f"tensor: the nested sequences have different lengths (ragged): {err}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__} {str(data)[:60]!r}: it holds "
+                        f"values of dtype {array.dtype}, not numbers")
+    if dtype is not None or isinstance(data, np.ndarray | np.generic):
+        return array
     if array.dtype.kind == "f":
         return array.astype(DEFAULT_FLOAT)
     if array.dtype.kind in "iu":
@@ -259,11 +266,19 @@ class Tensor:
         self._version_counter.value += 1
 
     def _check_inplace(self, op: str) -> None:
-        if autograd.is_grad_enabled() and self.requires_grad:
+        if not (autograd.is_grad_enabled() and self.requires_grad):
+            return
+        if self.is_leaf:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap it in `with minitorch.no_grad():`"
             )
+        raise RuntimeError(
+            f"{op}: a non-leaf tensor that requires grad (an output of {type(self.grad_fn).__name__}) cannot "
+            "be changed in place: minitorch's in-place methods work outside the graph, so its gradient "
+            "would be wrong (torch records the change in the graph instead); make a new tensor, "
+            "e.g. `y = y * 0` instead of `y.zero_()`"
+        )
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")

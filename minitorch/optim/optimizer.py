@@ -129,6 +129,7 @@ class Optimizer:
 
         `closure` re-evaluates the model and returns the loss (it runs with grad enabled).
         """
+        self._opt_called = True  # for the lr schedulers' check of the call order
         loss = None
         if closure is not None:
             with enable_grad():
