@@ -100,6 +100,7 @@ class Function:
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._freed = False
         self._output: weakref.ReferenceType[Tensor] | None = None
+        self._saved_versions: tuple[SavedVersion, ...] = ()
 
     # -- the two halves every op defines ------------------------------------------------------
     def forward(self, *arrays: np.ndarray, **options: Any) -> np.ndarray:
@@ -121,6 +122,8 @@ class Function:
                 "you call .backward(); pass retain_graph=True to the first backward to keep them."
             )
         assert self._saved is not None
+        if self._saved_versions:
+            check_saved_versions(self)
         return self._saved
 
     def release(self) -> None:
@@ -150,17 +153,75 @@ class Function:
         except (ValueError, IndexError) as err:  # NumPy's reason, restated with op and shapes
             kind = IndexError if isinstance(err, IndexError) else RuntimeError
             raise kind(fn.describe_error(inputs, err)) from err
+        if output.data.base is not None:  # a view of an input: the two share one version counter
+            share_version_counter(output, inputs)
         needs = tuple(t.requires_grad for t in inputs)
         if _GradMode.enabled and any(needs):
             fn.inputs = inputs
             fn.needs_input_grad = needs
             fn._output = weakref.ref(output)
+            if fn._saved:
+                fn._saved_versions = saved_versions(fn._saved, (*inputs, output))
             output.requires_grad = True
             output.grad_fn = fn
         return output
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place safety: version counters
+# ---------------------------------------------------------------------------------------------
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place (`fill_`, `copy_`, setitem, an
+    optimizer step, ...). Tensors that share memory (a view and its base, `detach()`) share one
+    counter, so a change through either is seen by a node that saved the other."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+# (counter, version when saved, position: input i or len(inputs) for the output, shape)
+SavedVersion = tuple[VersionCounter, int, int, tuple[int, ...]]
+
+
+def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]) -> tuple[SavedVersion, ...]:
+    """For each of the node's inputs (and its output, last) whose memory the node saved (the
+    saved array is the tensor's array or another view of the same memory): its version now."""
+    owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
+    return tuple(
+        (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
+        if id(t.data if t.data.base is None else t.data.base) in owners
+    )
+
+
+def check_saved_versions(node: Function) -> None:
+    """Raise torch's error if a tensor the node saved was changed in place since: the saved values
+    are no longer the ones the forward used, and the gradient would be silently wrong."""
+    for counter, version, position, shape in node._saved_versions:
+        if counter.value != version:
+            what = "output 0" if position == len(node.inputs) else f"input {position}"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{what} of {node.name}, shape {shape}] is at version "
+                f"{counter.value}; expected version {version} instead. Hint: {node.name} saved this "
+                "tensor for its backward and it was changed in place afterwards (fill_, copy_, "
+                "zero_, setitem, an optimizer step, ...); change a copy instead, or call backward "
+                "before the change."
+            )
+
+
+def share_version_counter(view: Tensor, inputs: tuple[Tensor, ...]) -> None:
+    """Give `view` the counter of the input whose memory it views (reshape, transpose, slicing)."""
+    owner = _owner(view.data)
+    for t in inputs:
+        if _owner(t.data) is owner:
+            view._version_counter = t._version_counter
+            return
 
 
 # ---------------------------------------------------------------------------------------------
