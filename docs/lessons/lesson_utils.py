@@ -50,6 +50,7 @@ def setup(seed: int = 0, threads: int = 1) -> None:
 
 def source_location(obj: Any) -> str:
     """`path:first-last` of an object's source, the path relative to the repository root."""
+    obj = inspect.unwrap(obj)  # a decorated function (a contextmanager): its file, not contextlib
     lines, first = inspect.getsourcelines(obj)
     path = Path(inspect.getsourcefile(obj) or "?").resolve()
     try:
