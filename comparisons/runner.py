@@ -1,9 +1,11 @@
 """Run cases and measure the errors.
 
 A check passes when every element satisfies |actual - expected| <= atol + rtol * |expected|
-(`np.allclose`, NaNs equal), the shapes are equal, and (unless the case says otherwise) the
-dtypes correspond. The report gives the largest absolute error and the largest error
-relative to the size of the expected values, max|a - e| / max|e|.
+(`np.allclose`, NaNs equal; `atol=None` is rtol * max|expected|), the shapes are equal, and
+(unless the case says otherwise) the dtypes correspond. A float64 check looser than
+FLOAT64_RTOL fails unless its case says why (`Case.looser_because`). The report gives the
+largest absolute error and the largest error relative to the size of the expected values,
+max|a - e| / max|e|.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons.registry import Case, Check
+from comparisons.registry import FLOAT64_RTOL, Case, Check
 
 
 @dataclass
@@ -51,18 +53,32 @@ def errors(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     return worst, worst / scale if scale > 0 else worst
 
 
-def _describe_mismatch(check: Check) -> str:
-    a = check.actual.astype(np.float64)
-    e = check.expected.astype(np.float64)
-    bad = ~np.isclose(a, e, atol=check.atol, rtol=check.rtol, equal_nan=True)
+def absolute_tolerance(check: Check, expected: np.ndarray) -> float:
+    """The check's atol; for `atol=None`, rtol times the largest finite |expected|."""
+    if check.atol is not None:
+        return check.atol
+    finite = np.abs(expected[np.isfinite(expected)])
+    return check.rtol * float(np.max(finite, initial=0.0))
+
+
+def looser_than_float64(check: Check, expected: np.ndarray) -> bool:
+    """Whether a float64 check allows more than FLOAT64_RTOL, relative."""
+    if expected.dtype != np.float64:
+        return False
+    scale = FLOAT64_RTOL * float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0))
+    return check.rtol > FLOAT64_RTOL or absolute_tolerance(check, expected) > scale
+
+
+def _describe_mismatch(label: str, a: np.ndarray, e: np.ndarray, atol: float, rtol: float) -> str:
+    bad = ~np.isclose(a, e, atol=atol, rtol=rtol, equal_nan=True)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     return (
-        f"{check.label}: {int(bad.sum())} of {bad.size} values differ beyond atol={check.atol:g}, "
-        f"rtol={check.rtol:g}; first at {index}: minitorch {a[index]:.8g}, torch {e[index]:.8g}"
+        f"{label}: {int(bad.sum())} of {bad.size} values differ beyond atol={atol:g}, "
+        f"rtol={rtol:g}; first at {index}: minitorch {a[index]:.8g}, torch {e[index]:.8g}"
     )
 
 
-def evaluate(check: Check) -> tuple[float, float, str | None]:
+def evaluate(check: Check, looser_because: str = "") -> tuple[float, float, str | None]:
     """The check's errors and, if it fails, why."""
     actual, expected = np.asarray(check.actual), np.asarray(check.expected)
     if actual.shape != expected.shape:
@@ -74,10 +90,15 @@ def evaluate(check: Check) -> tuple[float, float, str | None]:
         reason = f"{check.label}: {mismatch} of {actual.size} values differ" if mismatch else None
         return float(mismatch > 0), float(mismatch > 0), reason
     abs_err, rel_err = errors(actual, expected)
-    ok = np.allclose(actual.astype(np.float64), expected.astype(np.float64),
-                     atol=check.atol, rtol=check.rtol, equal_nan=True)
-    return abs_err, rel_err, None if ok else _describe_mismatch(
-        Check(check.label, check.kind, actual, expected, check.atol, check.rtol))
+    a, e = actual.astype(np.float64), expected.astype(np.float64)
+    atol = absolute_tolerance(check, e)
+    if not np.allclose(a, e, atol=atol, rtol=check.rtol, equal_nan=True):
+        return abs_err, rel_err, _describe_mismatch(check.label, a, e, atol, check.rtol)
+    if not looser_because and looser_than_float64(check, expected):
+        return abs_err, rel_err, (
+            f"{check.label}: a float64 check with atol={check.atol}, rtol={check.rtol:g} is looser than "
+            f"{FLOAT64_RTOL:g} relative, and the case gives no reason (Case.looser_because)")
+    return abs_err, rel_err, None
 
 
 def run_case(case: Case) -> Result:
@@ -94,7 +115,7 @@ def run_case(case: Case) -> Result:
     if not outcome.checks:
         result.failures.append("the case produced no checks")
     for check in outcome.checks:
-        abs_err, rel_err, failure = evaluate(check)
+        abs_err, rel_err, failure = evaluate(check, case.looser_because)
         if failure:
             result.failures.append(failure)
         if check.kind == "forward":

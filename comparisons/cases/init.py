@@ -15,6 +15,8 @@ import minitorch
 import minitorch.nn as nn
 from comparisons.registry import Case, Check, Outcome, register
 
+STATISTICAL = ("the engines draw different random numbers: the statistics of two samples agree within "
+               "6 standard errors, not to rounding")
 SHAPE = (256, 64, 3, 3)  # 147k draws: the sample std is within ~0.4% of the true one
 
 
@@ -47,7 +49,7 @@ def init_case(name: str, mt_fn: Callable[[minitorch.Tensor], Any], torch_fn: Cal
         torch_fn(theirs)
         return Outcome(statistics_checks(mine.data, theirs.numpy(), uniform))
 
-    register(Case(name, "init", run))
+    register(Case(name, "init", run, looser_because=STATISTICAL))
 
 
 def layer_init_case(name: str, make_mt: Callable[[], Any], make_torch: Callable[[], torch.nn.Module],
@@ -64,7 +66,7 @@ def layer_init_case(name: str, make_mt: Callable[[], Any], make_torch: Callable[
                 checks.append(check)
         return Outcome(checks)
 
-    register(Case(name, "init", run))
+    register(Case(name, "init", run, looser_because=STATISTICAL))
 
 
 I = torch.nn.init

@@ -23,6 +23,7 @@ from comparisons.builders import (
     copy_torch_weights,
     fixed,
     grad_check,
+    grad_tolerances,
     integers,
     module_case,
     op_case,
@@ -31,7 +32,7 @@ from comparisons.builders import (
     to_minitorch,
     to_torch,
 )
-from comparisons.registry import Case, Check, Outcome, register
+from comparisons.registry import FLOAT64_RTOL, Case, Check, Outcome, register
 
 # -- Linear, Identity, Flatten ----------------------------------------------------------------------
 module_case("Linear", lambda: torch.nn.Linear(5, 3), lambda: nn.Linear(5, 3), [randn(4, 5)])
@@ -244,11 +245,12 @@ op_case("F.adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
 # -- BatchNorm -------------------------------------------------------------------------------------------
 def batchnorm_case(name: str, torch_factory: Callable[[], torch.nn.Module], mt_factory: Callable[[], Any],
                    shape: tuple[int, ...], steps: int = 3, dtype: torch.dtype = torch.float64,
-                   atol: float = 1e-10, rtol: float = 1e-7) -> None:
+                   atol: float | None = None, rtol: float = FLOAT64_RTOL) -> None:
     """Train both layers for `steps` batches (outputs, input and parameter gradients compared at
     each step), compare the running statistics and num_batches_tracked, then switch both to eval
     mode and compare the output and gradients on a new batch."""
     np_dtype = np.dtype(str(dtype).removeprefix("torch."))
+    grad_tol = grad_tolerances(atol, rtol, None, None)
 
     def step(label: str, torch_bn: torch.nn.Module, mt_bn: Any, rng: np.random.Generator) -> list[Check]:
         x = (rng.standard_normal(shape) * 2 + 1).astype(np_dtype)
@@ -259,9 +261,9 @@ def batchnorm_case(name: str, torch_factory: Callable[[], torch.nn.Module], mt_f
         torch_bn.zero_grad()  # fresh gradients each step (torch would accumulate in place into the
         mt_bn.zero_grad()  # arrays that the earlier checks hold)
         backward_both([my], [ty], rng)
-        checks.append(grad_check(f"{label} input", mx, tx, atol * 10, rtol * 10))
+        checks.append(grad_check(f"{label} input", mx, tx, *grad_tol))
         mt_params = dict(mt_bn.named_parameters())
-        checks += [grad_check(f"{label} {n}", mt_params[n], p, atol * 10, rtol * 10)
+        checks += [grad_check(f"{label} {n}", mt_params[n], p, *grad_tol)
                    for n, p in torch_bn.named_parameters()]
         return checks
 

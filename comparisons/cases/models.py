@@ -16,7 +16,7 @@ import minitorch
 import minitorch.nn.models as models
 from comparisons import twins
 from comparisons.builders import Input, as_numpy, module_case, randn
-from comparisons.registry import Case, Check, Outcome, register
+from comparisons.registry import FLOAT64_RTOL, Case, Check, Outcome, register
 
 VOCAB, TOKENS = 20, 7
 
@@ -36,7 +36,7 @@ def token_ids(batch: int) -> Input:
 
 def round_trip_case(name: str, torch_factory: Callable[[], torch.nn.Module],
                     minitorch_factory: Callable[[], minitorch.nn.Module], inputs: Sequence[Input],
-                    atol: float = 1e-10, rtol: float = 1e-7) -> Case:
+                    atol: float | None = None, rtol: float = FLOAT64_RTOL) -> Case:
     """Register the state-dict round trip of a model, in float64 and eval mode:
 
     1. torch model's state dict (as NumPy arrays) -> minitorch model: same outputs;

@@ -20,7 +20,7 @@ import minitorch
 import minitorch.optim
 from comparisons import twins
 from comparisons.builders import copy_torch_weights
-from comparisons.registry import Case, Check, Outcome, register
+from comparisons.registry import FLOAT64_RTOL, Case, Check, Outcome, register
 from minitorch.nn import models
 
 Batch = tuple[np.ndarray, np.ndarray]
@@ -29,13 +29,15 @@ Batch = tuple[np.ndarray, np.ndarray]
 def training_case(name: str, torch_factory: Callable[[], torch.nn.Module], mt_factory: Callable[[], Any],
                   make_batch: Callable[[np.random.Generator], Batch],
                   make_optimizer: Callable[[Any, Any], tuple[Any, Any]], *, steps: int = 20,
-                  dtype: str = "float64", clip: float | None = None, loss_tol: float = 1e-9,
-                  param_tol: float = 1e-8, seed: int = 0) -> Case:
+                  dtype: str = "float64", clip: float | None = None, loss_tol: float = FLOAT64_RTOL,
+                  param_tol: float = FLOAT64_RTOL, seed: int = 0) -> Case:
     """Register a training-parity case.
 
     `make_optimizer(engine, params)` returns (optimizer, scheduler or None) built from the
     engine's `optim` module; `make_batch(rng)` gives (inputs, int64 labels) for one step.
+    The tolerances are relative; in float64 also near zero (atol None, see `Check`).
     """
+    loss_atol, param_atol = (None, None) if dtype == "float64" else (loss_tol, param_tol)
     def run(rng: np.random.Generator) -> Outcome:
         torch.manual_seed(int(rng.integers(2**31)))
         torch_model = torch_factory().to(getattr(torch, dtype))
@@ -66,9 +68,9 @@ def training_case(name: str, torch_factory: Callable[[], torch.nn.Module], mt_fa
                 seconds[key] += time.perf_counter() - start
                 losses[key] = np.array(loss.item(), dtype=dtype)
             checks.append(Check(f"step {step} loss", "state", losses["minitorch"], losses["torch"],
-                                loss_tol, loss_tol))
+                                loss_atol, loss_tol))
         mt_params = dict(mt_model.named_parameters())
-        checks += [Check(f"final {n}", "state", mt_params[n].data, p.detach().numpy(), param_tol, param_tol)
+        checks += [Check(f"final {n}", "state", mt_params[n].data, p.detach().numpy(), param_atol, param_tol)
                    for n, p in torch_model.named_parameters()]
         return Outcome(checks, seconds["minitorch"], seconds["torch"])
 

@@ -1,18 +1,20 @@
 """Grade a learner's function: run it on every case, compare with PyTorch, explain failures.
 
-For each case the grader computes the expected output (PyTorch), gets the learner's output
-(from a worker process with a time limit, or in-process for the library's own reference), and
-compares them element by element with `np.allclose`. The first failing case is reported with
-its label, the input shapes, the first mismatching index, the expected and actual values, and,
-when the learner's output equals the wrong answer of a known classic mistake, that mistake's
-hint.
+For each case the grader computes the expected output (PyTorch, in this process), gets the
+learner's output (from a worker process that receives only the inputs, under a time and a memory
+limit; or in-process for the library's own reference), and compares them element by element
+with `np.allclose`. The first failing case is reported with its label, the input shapes, the
+first mismatching index, the expected and actual values, and, when the learner's output equals
+the wrong answer of a known classic mistake, that mistake's hint. Messages come in the language
+`i18n` chooses.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,11 +27,41 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.selfcheck import worker
+from comparisons.selfcheck import processes, worker
+from comparisons.selfcheck.capture import BoundedOutput
 from comparisons.selfcheck.exercise import Case, Exercise
+from comparisons.selfcheck.i18n import hint, t
 
 DEFAULT_TIME_LIMIT = 10.0
-PRINTED_LINES = 10
+DEFAULT_MEMORY_LIMIT = 4 << 30
+MIN_MEMORY_LIMIT = 128 << 20  # below this NumPy itself cannot start
+_WORKER_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT")
+
+
+def format_bytes(n: int) -> str:
+    """4294967296 -> "4 GiB"; 536870912 -> "512 MiB"."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one attempt may use: `time` seconds for the whole exercise, `memory` bytes."""
+
+    time: float = DEFAULT_TIME_LIMIT
+    memory: int = DEFAULT_MEMORY_LIMIT
+
+    def __post_init__(self) -> None:
+        if isinstance(self.time, bool) or not isinstance(self.time, int | float) or not (
+                math.isfinite(self.time) and self.time > 0):
+            raise ValueError(t("time limit: expected a positive finite number of seconds, got {value!r}",
+                               value=self.time))
+        memory = self.memory
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory < MIN_MEMORY_LIMIT:
+            raise ValueError(t("memory limit: expected at least {least} (in bytes), got {value!r}",
+                               least=format_bytes(MIN_MEMORY_LIMIT), value=self.memory))
 
 
 @dataclass
@@ -41,7 +73,8 @@ class Report:
     cases_passed: int = 0
     cases_total: int = 0
     messages: list[str] = field(default_factory=list)
-    printed: str = ""  # what the learner's code printed (and its warnings), for a failing attempt
+    printed: str = ""  # what the learner's code printed (and its warnings), clipped; shown on failure
+    uses_torch: bool = False  # the attempt imported torch: graded, but flagged
 
     @property
     def passed(self) -> bool:
@@ -49,15 +82,17 @@ class Report:
 
     def text(self, shown: int = 3) -> str:
         """The verdict line, then the first `shown` failure messages (indented)."""
-        head = {"done": "PASS", "failing": "FAIL", "todo": "TODO"}[self.status]
-        lines = [f"{head} {self.exercise}: {self.cases_passed}/{self.cases_total} cases passed"]
-        lines += ["  " + m.replace("\n", "\n  ") for m in self.messages[:shown]]
+        head = t({"done": "PASS", "failing": "FAIL", "todo": "TODO"}[self.status])
+        verdict = t("{head} {exercise}: {passed}/{total} cases passed", head=head, exercise=self.exercise,
+                    passed=self.cases_passed, total=self.cases_total)
+        if self.uses_torch:
+            verdict += " " + t("(uses torch: the exercise is to write it with NumPy)")
+        lines = [verdict] + ["  " + m.replace("\n", "\n  ") for m in self.messages[:shown]]
         if len(self.messages) > shown:
-            lines.append(f"  ... and {len(self.messages) - shown} more failing cases")
+            lines.append("  " + t("... and {count} more failing cases", count=len(self.messages) - shown))
         if self.printed and not self.passed:
-            tail = self.printed.splitlines()[-PRINTED_LINES:]
-            lines.append(f"  what your code printed (last {len(tail)} lines):")
-            lines += ["    " + line for line in tail]
+            lines.append("  " + t("what your code printed:"))
+            lines += ["    " + line for line in self.printed.splitlines()]
         return "\n".join(lines)
 
 
@@ -81,10 +116,14 @@ def describe(value: Any) -> str:
 
 def _kind(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"an np.ndarray of shape {value.shape}"
+        return t("an np.ndarray of shape {shape}", shape=value.shape)
     if isinstance(value, worker.Unsupported):
-        return f"a {value.type_name}"
-    return f"a {type(value).__name__}" if value is not None else "None"
+        return t("a {type}", type=value.type_name)
+    return t("a {type}", type=type(value).__name__) if value is not None else "None"
+
+
+def _short_repr(value: Any) -> str:
+    return worker.clip_text(repr(value), 200)
 
 
 def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) -> str | None:
@@ -93,9 +132,11 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
         actual = list(actual)  # an array of numbers is as good as a list of them
     if isinstance(expected, tuple | list):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
-            count = f" of {len(actual)}" if isinstance(actual, tuple | list) else ""
-            return (f"{name}: expected a {type(expected).__name__} of {len(expected)} values, "
-                    f"got {_kind(actual)}{count}")
+            got = _kind(actual)
+            if isinstance(actual, tuple | list):
+                got = t("a {type} of {count}", type=type(actual).__name__, count=len(actual))
+            return t("{name}: expected a {type} of {count} values, got {got}", name=name,
+                     type=type(expected).__name__, count=len(expected), got=got)
         for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             reason = mismatch(e, a, f"{name}[{i}]", atol, rtol)
             if reason:
@@ -104,27 +145,34 @@ def mismatch(expected: Any, actual: Any, name: str, atol: float, rtol: float) ->
     if isinstance(expected, str | bool):
         if isinstance(actual, np.ndarray | np.generic) and np.ndim(actual) == 0:
             actual = actual.item()  # a NumPy scalar (np.True_) arrives as a 0-d array
-        same = type(actual) is type(expected)
-        return None if same and actual == expected else f"{name}: expected {expected!r}, got {actual!r}"
+        if type(actual) is type(expected) and actual == expected:
+            return None
+        return t("{name}: expected {expected}, got {actual}", name=name, expected=_short_repr(expected),
+                 actual=_short_repr(actual))
     if isinstance(actual, bool) or not isinstance(actual, np.ndarray | int | float | np.generic):
-        return f"{name}: expected {_kind(np.asarray(expected))}, got {_kind(actual)}"
+        return t("{name}: expected {expected}, got {actual}", name=name,
+                 expected=_kind(np.asarray(expected)), actual=_kind(actual))
     e, a = np.asarray(expected), np.asarray(actual)
     if a.dtype.kind not in "biuf":
-        return f"{name}: expected numbers, got an array of dtype {a.dtype}"
+        return t("{name}: expected numbers, got an array of dtype {dtype}", name=name, dtype=a.dtype)
     if a.shape != e.shape:
-        return f"{name}: expected shape {e.shape}, got shape {a.shape}"
+        return t("{name}: expected shape {expected}, got shape {actual}", name=name, expected=e.shape,
+                 actual=a.shape)
     if e.dtype.kind in "biu" and a.dtype.kind == "f":
-        return f"{name}: expected integers (dtype {e.dtype}), got floats (dtype {a.dtype})"
+        return t("{name}: expected integers (dtype {expected}), got floats (dtype {actual})", name=name,
+                 expected=e.dtype, actual=a.dtype)
     e64, a64 = e.astype(np.float64), a.astype(np.float64)
     bad = ~np.isclose(a64, e64, atol=atol, rtol=rtol, equal_nan=True)
     if not bad.any():
         return None
     index = tuple(int(i) for i in np.argwhere(bad)[0])
-    where = f" at index {index}" if index else ""
-    nonfinite = " (your output has NaN/inf where the answer is finite)" if (
+    where = t(" at index {index}", index=index) if index else ""
+    nonfinite = t(" (your output has NaN/inf where the answer is finite)") if (
         ~np.isfinite(a64) & np.isfinite(e64)).any() else ""
-    return (f"{name}{where}: expected {e64[index]:.8g}, got {a64[index]:.8g}; "
-            f"{int(bad.sum())} of {bad.size} values differ{nonfinite}")
+    return t("{name}{where}: expected {expected:.8g}, got {actual:.8g}; "
+             "{bad} of {size} values differ{nonfinite}",
+             name=name, where=where, expected=e64[index], actual=a64[index], bad=int(bad.sum()),
+             size=bad.size, nonfinite=nonfinite)
 
 
 def classic_hint(exercise: Exercise, case: Case, expected: Any, actual: Any) -> str | None:
@@ -153,7 +201,7 @@ def _verdict(exercise: Exercise, case: Case, expected: Any, actual: Any) -> str 
 # Running the learner's function
 # ---------------------------------------------------------------------------------------------
 
-Outcome = dict[str, Any]  # {"value": v} | {"raised": traceback} | {"not_implemented": True}
+Outcome = dict[str, Any]  # {"value": v} | {"raised": traceback, "memory": bool} | {"not_implemented": True}
 
 
 def run_in_process(fn: Callable[..., Any], cases: list[Case]) -> list[Outcome]:
@@ -167,63 +215,97 @@ def run_in_process(fn: Callable[..., Any], cases: list[Case]) -> list[Outcome]:
     return outcomes
 
 
-def run_in_worker(path: Path, function: str, cases: list[Case],
-                  time_limit: float) -> tuple[list[Outcome] | str, str]:
-    """Run the learner's file in a worker process. Returns (the outcomes, or one message when the
-    whole attempt failed, and what the learner's code printed)."""
+@dataclass
+class WorkerRun:
+    """What came back from the worker: the outcomes, or one message when the whole attempt
+    failed; what it printed (clipped); whether it imported torch."""
+
+    outcomes: list[Outcome] | str
+    printed: str = ""
+    uses_torch: bool = False
+
+
+def run_in_worker(path: Path, function: str, cases: list[Case], limits: Limits) -> WorkerRun:
+    """Run the learner's file in a worker process that gets the cases' inputs only. When it
+    ends (returned, crashed, or stopped at the time limit) every process it started ends too."""
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
         job = Path(tmp)
+        runner = shutil.copy(worker.__file__, job / "worker.py")  # outside the package: nothing beside it
         worker.save(job / "inputs", [case.args for case in cases])
-        command = [sys.executable, worker.__file__, str(path), function, str(job)]
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        # A session of its own, so that a timeout also stops any process the learner's code started.
-        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**_base_env(), **env}, start_new_session=True) as proc:
+        command = [sys.executable, "-I", str(runner), str(path), function, str(job), str(limits.memory)]
+        env = {k: v for k, v in os.environ.items() if k in _WORKER_ENV}
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        processes.become_subreaper()
+        existing = set(processes.descendants())
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env=env, cwd=job, start_new_session=True) as proc:
+            output = BoundedOutput(proc.stdout)
             timed_out = False
             try:
-                printed = proc.communicate(timeout=time_limit)[1]
+                proc.wait(timeout=limits.time)
             except subprocess.TimeoutExpired:
                 timed_out = True
-            finally:
-                if proc.poll() is None:  # timed out, or the user pressed Ctrl-C: stop it all
-                    _kill_session(proc)
-            if timed_out:
-                printed = _remaining_output(proc)
-        if timed_out and not (job / "outputs.json").exists():
-            progress = job / "progress"
-            if not progress.exists():
-                return (f"time limit: importing your file did not finish within {time_limit:g} s "
-                        f"(code at the top level of the file runs on import)."), printed
-            case = cases[int(progress.read_text())]
-            return (f"time limit: your function did not return within {time_limit:g} s on case "
-                    f"'{case.label}' ({_shapes(case)}). Is there an infinite loop, or a Python loop "
-                    f"over every element of a large array?"), printed
-        if not (job / "outputs.json").exists():
-            return f"your code stopped the checker's worker process (exit code {proc.returncode}).", printed
-        result = worker.load(job / "outputs")
-    return result.get("error") or result["results"], printed
+            finally:  # also on Ctrl-C: the worker's group, then whatever escaped it
+                processes.kill_group(proc.pid)
+                proc.wait()
+                processes.end_new_descendants(existing)
+            printed = output.text()
+        if (job / "outputs.json").exists():
+            return _read_outputs(job, printed, limits)
+        if timed_out:
+            return WorkerRun(_timeout_message(job, cases, limits), printed)
+        return WorkerRun(_crash_message(proc.returncode, limits), printed)
 
 
-def _remaining_output(proc: subprocess.Popen) -> str:
-    """What the killed worker printed; empty if a process that escaped its session still holds
-    the pipe open (then waiting for the end of its output would wait forever)."""
+def _read_outputs(job: Path, printed: str, limits: Limits) -> WorkerRun:
     try:
-        return proc.communicate(timeout=2)[1]
-    except subprocess.TimeoutExpired:
-        return ""
+        result = worker.load(job / "outputs")
+        if "error" in result:
+            return WorkerRun(_whole_attempt_error(result["error"], limits), printed)
+        outcomes = [dict(o) for o in result["results"]]
+        return WorkerRun(outcomes, printed, bool(result.get("uses_torch")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # the attempt wrote them itself
+        return WorkerRun(t("the worker's output files are damaged (did your code write into its folder?)."),
+                         printed)
 
 
-def _kill_session(proc: subprocess.Popen) -> None:
-    """Kill the worker and everything it started (POSIX); just the worker elsewhere."""
-    if hasattr(os, "killpg"):
-        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own meanwhile
-            os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        proc.kill()
+def _timeout_message(job: Path, cases: list[Case], limits: Limits) -> str:
+    progress = job / "progress"
+    if not progress.exists():
+        return t("time limit: importing your file did not finish within {seconds:g} s "
+                 "(code at the top level of the file runs on import).", seconds=limits.time)
+    case = cases[int(progress.read_text())]
+    return t("time limit: your function did not return within {seconds:g} s on case '{label}' ({shapes}). "
+             "Is there an infinite loop, or a Python loop over every element of a large array?",
+             seconds=limits.time, label=case.label, shapes=_shapes(case))
 
 
-def _base_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}
+def _crash_message(returncode: int, limits: Limits) -> str:
+    if returncode >= 0:
+        return t("your code stopped the checker's worker process (exit code {code}).", code=returncode)
+    name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
+    return t("the worker process running your code was killed by signal {signal}. A crash in native "
+             "code can be running out of memory (the limit is {limit}, --memory-limit).",
+             signal=name, limit=format_bytes(limits.memory))
+
+
+def _memory_note(limits: Limits) -> str:
+    return t("your code ran out of memory: an attempt may use {limit} (--memory-limit changes it). "
+             "Is an intermediate array much larger than the inputs?", limit=format_bytes(limits.memory))
+
+
+def _whole_attempt_error(error: dict[str, Any], limits: Limits) -> str:
+    """The worker's report of an attempt that could not run at all, in words."""
+    if error["kind"] == "syntax":
+        where = t("line {line}", line=error["line"]) if error["line"] else t("somewhere")
+        text = f"\n    {error['text']}" if error["text"] else ""
+        return t("SyntaxError at {where} of {file}: {message}", where=where, file=error["file"],
+                 message=error["message"]) + text
+    if error["kind"] == "missing":
+        return t("{file} defines no function named {function!r}", file=error["file"],
+                 function=error["function"])
+    message = t("importing your file raised:") + "\n" + error["raised"]
+    return message + ("\n" + _memory_note(limits) if error.get("memory") else "")
 
 
 def _shapes(case: Case) -> str:
@@ -238,7 +320,8 @@ def expected_output(exercise: Exercise, case: Case) -> Any:
     return case.expected if case.expected is not None else exercise.expected(*copy.deepcopy(case.args))
 
 
-def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) -> Report:
+def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case],
+          limits: Limits | None = None) -> Report:
     """Compare the outcomes with PyTorch's answers, case by case; report the first failure."""
     report = Report(exercise.name, "failing", cases_total=len(cases))
     if isinstance(outcomes, str):
@@ -246,30 +329,33 @@ def grade(exercise: Exercise, outcomes: list[Outcome] | str, cases: list[Case]) 
         return report
     if all(o.get("not_implemented") for o in outcomes):
         report.status = "todo"
-        report.messages.append("not implemented yet: replace `raise NotImplementedError` with your code.")
+        report.messages.append(t("not implemented yet: replace `raise NotImplementedError` with your code."))
         return report
     shown: set[str] = set()
     for case, outcome in zip(cases, outcomes, strict=True):
-        failure = _case_failure(exercise, case, outcome)
+        failure = _case_failure(exercise, case, outcome, limits or Limits())
         if failure is None:
             report.cases_passed += 1
             continue
-        reason, hint = failure
-        if hint and hint not in shown:  # each hint once, at its first failing case
-            reason += f"\nHint: {hint}"
-            shown.add(hint)
-        report.messages.append(f"case '{case.label}' (inputs: {_shapes(case)}):\n{reason}")
+        reason, classic = failure
+        if classic and classic not in shown:  # each hint once, at its first failing case
+            reason += "\n" + t("Hint: {hint}", hint=hint(classic))
+            shown.add(classic)
+        report.messages.append(t("case '{label}' (inputs: {shapes}):", label=case.label, shapes=_shapes(case))
+                               + "\n" + reason)
     if report.cases_passed == len(cases):
         report.status = "done"
     return report
 
 
-def _case_failure(exercise: Exercise, case: Case, outcome: Outcome) -> tuple[str, str | None] | None:
+def _case_failure(exercise: Exercise, case: Case, outcome: Outcome,
+                  limits: Limits) -> tuple[str, str | None] | None:
     """None if the case passed, else (what is wrong, the classic mistake's hint if one matches)."""
     if outcome.get("not_implemented"):
-        return "raised NotImplementedError", None
+        return t("raised NotImplementedError"), None
     if "raised" in outcome:
-        return "your function raised an exception:\n" + outcome["raised"], None
+        reason = t("your function raised an exception:") + "\n" + outcome["raised"]
+        return reason + ("\n" + _memory_note(limits) if outcome.get("memory") else ""), None
     expected = None if exercise.validate else expected_output(exercise, case)
     reason = _verdict(exercise, case, expected, outcome["value"])
     if reason is None:
@@ -293,10 +379,11 @@ def check_reference(exercise: Exercise) -> Report:
     return grade(exercise, run_in_process(exercise.reference, cases), cases)
 
 
-def check_file(exercise: Exercise, path: Path, time_limit: float = DEFAULT_TIME_LIMIT) -> Report:
-    """Grade the learner's file, running it in a worker process with a time limit."""
+def check_file(exercise: Exercise, path: Path, limits: Limits | None = None) -> Report:
+    """Grade the learner's file, running it in a worker process under `limits`."""
+    limits = limits or Limits()
     cases = exercise.make_cases(np.random.default_rng(exercise.seed))
-    outcomes, printed = run_in_worker(path.resolve(), exercise.name, cases, time_limit)
-    report = grade(exercise, outcomes, cases)
-    report.printed = printed.strip()
+    run = run_in_worker(path.resolve(), exercise.name, cases, limits)
+    report = grade(exercise, run.outcomes, cases, limits)
+    report.printed, report.uses_torch = run.printed.strip(), run.uses_torch
     return report

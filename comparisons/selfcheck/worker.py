@@ -1,11 +1,23 @@
-"""Run a learner's function on the grader's inputs, in its own process.
+"""Run a learner's function on the grader's inputs, in its own process, with nothing else in reach.
 
-The checker starts `python worker.py LEARNER_FILE FUNCTION JOB_DIR`. The worker imports only
-the standard library and NumPy (never the grader or torch), loads the learner's file, calls the
-function on every case in `JOB_DIR/inputs.*`, and writes what came back (or what went wrong) to
-`JOB_DIR/outputs.*`. Whatever the learner's code does (raise, print, return odd objects, loop
-forever), the checker process is untouched: it only reads those files, and kills the worker
-when it runs past the time limit.
+The grader copies this file into a fresh job folder and starts
+`python -I JOB/worker.py LEARNER_FILE FUNCTION JOB MEMORY_LIMIT`. The worker imports only the
+standard library and NumPy, never the grader: it receives the cases' inputs in `JOB/inputs.*`,
+calls the learner's function on each, and writes what came back (or what went wrong) to
+`JOB/outputs.*`. The expected outputs and the reference solutions stay in the grading process.
+
+Before the learner's file is loaded, the worker
+- limits its own memory to MEMORY_LIMIT bytes (RLIMIT_DATA on Linux, RLIMIT_AS elsewhere;
+  inherited by any process it starts), so a huge allocation is the learner's MemoryError;
+- takes this project's packages off the import path (`-I` already leaves out PYTHONPATH and
+  the current folder; an editable install's finder and any sys.path entry holding them are
+  removed) and refuses to import them: the grader, the exercises and the solutions
+  (`comparisons`), the library (`minitorch`) and the rest of the repository.
+It notes whether the attempt imported torch (allowed, but flagged as "uses torch").
+
+Whatever the learner's code does (raise, print, return odd objects, loop forever, start
+processes), the checker process is untouched: it only reads the output files, and ends the
+worker and everything it started when the check ends.
 
 Values cross the process boundary without pickle: a JSON tree whose arrays are stored in an
 `.npz` (`allow_pickle=False`). Tuples, lists, dicts with string keys, numbers, strings, None and
@@ -14,6 +26,8 @@ arrays of numbers travel; anything else arrives as {"unsupported": type name}.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -23,9 +37,16 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+try:  # POSIX
+    import resource
+except ImportError:  # Windows: no memory limit
+    resource = None  # type: ignore[assignment]
+
 import numpy as np
 
 Tree = Any
+PROJECT_PACKAGES = ("comparisons", "minitorch", "kernels", "projects", "benchmarks", "tests")
+MAX_TEXT = 4000  # characters of an exception message or traceback sent back (start and end)
 
 
 def encode(value: Any, arrays: dict[str, np.ndarray]) -> Tree:
@@ -45,7 +66,7 @@ def encode(value: Any, arrays: dict[str, np.ndarray]) -> Tree:
         return [encode(v, arrays) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"dict": {k: encode(v, arrays) for k, v in value.items()}}
-    return {"unsupported": type(value).__name__}
+    return {"unsupported": clip_text(type(value).__name__, 100)}
 
 
 class Unsupported:
@@ -90,15 +111,28 @@ def load(path_stem: Path) -> Any:
         return decode(tree, arrays)
 
 
+def clip_text(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` cut to about `limit` characters, keeping its start and end."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"
+
+
 def learner_traceback(err: BaseException, learner_file: Path) -> str:
     """The exception with only the learner's own frames (none of the worker's or NumPy's)."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == learner_file]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(err), err)
-    return "".join(lines).rstrip()
+    return clip_text("".join(lines).rstrip())
+
+
+def _raised(err: BaseException, learner_file: Path) -> dict[str, Any]:
+    return {"raised": learner_traceback(err, learner_file), "memory": isinstance(err, MemoryError)}
 
 
 def run(learner_file: Path, function: str, job: Path) -> dict[str, Any]:
-    """Load the learner's module and call `function` on each case; never raises."""
+    """Load the learner's module and call `function` on each case; never raises. A failure of
+    the whole attempt is {"error": {"kind": ..., details}}, for the grader to word."""
     sys.path.insert(0, str(learner_file.parent))
     spec = importlib.util.spec_from_file_location(f"selfcheck_{function}", learner_file)
     assert spec is not None and spec.loader is not None
@@ -106,14 +140,14 @@ def run(learner_file: Path, function: str, job: Path) -> dict[str, Any]:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as err:
-        where = f"line {err.lineno}" if err.lineno else "somewhere"
-        text = f"\n    {err.text.rstrip()}" if err.text else ""
-        return {"error": f"SyntaxError at {where} of {learner_file.name}: {err.msg}{text}"}
+        return {"error": {"kind": "syntax", "file": learner_file.name, "line": err.lineno,
+                          "message": clip_text(str(err.msg), 500),
+                          "text": clip_text(err.text.rstrip(), 500) if err.text else ""}}
     except BaseException as err:  # noqa: BLE001 (anything the learner's module does at import)
-        return {"error": "importing your file raised:\n" + learner_traceback(err, learner_file)}
+        return {"error": {"kind": "import", **_raised(err, learner_file)}}
     fn = getattr(module, function, None)
     if not callable(fn):
-        return {"error": f"{learner_file.name} defines no function named {function!r}"}
+        return {"error": {"kind": "missing", "file": learner_file.name, "function": function}}
     cases = load(job / "inputs")
     results: list[Any] = []
     for index, args in enumerate(cases):
@@ -123,14 +157,61 @@ def run(learner_file: Path, function: str, job: Path) -> dict[str, Any]:
         except NotImplementedError:
             results.append({"not_implemented": True})
         except Exception as err:  # noqa: BLE001 (the learner's code may raise anything)
-            results.append({"raised": learner_traceback(err, learner_file)})
+            results.append(_raised(err, learner_file))
     return {"results": results}
 
 
+class _ProjectImportBlocker(importlib.abc.MetaPathFinder):
+    """Refuses the project's own packages: the attempt runs without the grader and solutions."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        top = name.partition(".")[0]
+        if top in PROJECT_PACKAGES:
+            raise ModuleNotFoundError(
+                f"the self-check runs your code on its own: `import {top}` is not available here "
+                f"(the grader, the library and its solutions stay out of reach). Use NumPy.", name=name)
+        return None
+
+
+def isolate_imports() -> None:
+    """Take the project's packages off sys.path and sys.meta_path, then block them."""
+    def holds_project(entry: str) -> bool:
+        return any(os.path.isfile(os.path.join(entry or ".", pkg, "__init__.py")) for pkg in PROJECT_PACKAGES)
+
+    sys.path[:] = [entry for entry in sys.path if not holds_project(entry)]
+
+    def finds_project(finder: Any) -> bool:
+        if finder is importlib.machinery.PathFinder or not hasattr(finder, "find_spec"):
+            return False
+        try:
+            return any(finder.find_spec(pkg, None) is not None for pkg in PROJECT_PACKAGES)
+        except Exception:  # noqa: BLE001 (a finder that cannot answer finds nothing of ours)
+            return False
+
+    sys.meta_path[:] = [_ProjectImportBlocker()] + [f for f in sys.meta_path if not finds_project(f)]
+    for name in list(sys.modules):
+        if name.partition(".")[0] in PROJECT_PACKAGES or name.startswith("__editable__"):
+            del sys.modules[name]
+
+
+def limit_memory(limit: int) -> None:
+    """At most `limit` bytes of memory for this process (and each process it starts)."""
+    if resource is None:
+        return
+    kind = resource.RLIMIT_DATA if sys.platform.startswith("linux") else resource.RLIMIT_AS
+    hard = resource.getrlimit(kind)[1]
+    limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(kind, (limit, limit))
+
+
 def main(argv: list[str]) -> None:
-    learner_file, function, job = Path(argv[0]).resolve(), argv[1], Path(argv[2])
-    sys.stdout = sys.stderr  # the learner's prints must not mix with anything we read
-    save(job / "outputs", run(learner_file, function, job))
+    learner_file, function, job, memory = Path(argv[0]).resolve(), argv[1], Path(argv[2]), int(argv[3])
+    limit_memory(memory)
+    isolate_imports()
+    sys.stdout = sys.stderr  # one stream, in the order written, for the grader to show
+    outcome = run(learner_file, function, job)
+    outcome["uses_torch"] = "torch" in sys.modules
+    save(job / "outputs", outcome)
 
 
 if __name__ == "__main__":

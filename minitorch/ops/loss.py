@@ -118,11 +118,16 @@ class NLLLoss(Function):
         return -_unreduce(grad, self.reduction, self.divisor, shape)[:, None] * q
 
 
+# torch's BCE backward clamps p (1 - p) at its EPSILON, a C++ float 1e-12: 9.999999960e-13 also in float64.
+BCE_EPSILON = np.float32(1e-12)
+
+
 class BinaryCrossEntropy(Function):
     """loss = -w (y log p + (1 - y) log(1 - p)), each log clamped at -100 as in torch.
     torch.nn.functional.binary_cross_entropy
 
-    dp = g w (p - y) / max(p (1 - p), 1e-12);  dy = -g w log(p / (1 - p)) (torch's formulas).
+    dp = g w (p - y) / max(p (1 - p), eps);  dy = -g w log(p / (1 - p)) (torch's formulas; torch's
+    eps is the float 1e-12, 9.99999996e-13 in float64, so minitorch uses the same number).
     """
 
     op_name = "binary_cross_entropy"
@@ -139,7 +144,8 @@ class BinaryCrossEntropy(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         p, y, w = self.saved_tensors
         g = _unreduce(grad, self.reduction, p.size, p.shape) * w
-        dp = g * (p - y) / np.maximum(p * (1 - p), p.dtype.type(1e-12)) if self.needs_input_grad[0] else None
+        eps = p.dtype.type(BCE_EPSILON)
+        dp = g * (p - y) / np.maximum(p * (1 - p), eps) if self.needs_input_grad[0] else None
         with np.errstate(divide="ignore"):
             dy = -g * (np.log(p) - np.log1p(-p)) if self.needs_input_grad[1] else None
         return dp, dy

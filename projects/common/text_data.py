@@ -1,12 +1,12 @@
-"""Labelled text: sentence polarity, SST-2 (Kim and GLUE layouts), any ``label,text`` CSV or
-``label<TAB>text`` file; encoding to index tensors and padding into batches.
+"""Labelled text: sentence polarity and SST-2 (Kim and GLUE layouts) (any other labelled file:
+``labelled_file.py``); encoding to index tensors, truncated to ``max_tokens``, and padding into
+batches.
 
 An example is ``(text, label)`` with ``label`` an int class index.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,29 +73,6 @@ def read_sst2(split: str, layout: str = "kim", root: str | Path | None = None) -
     return [(text.strip(), int(label)) for text, label in (ln.rsplit("\t", 1) for ln in lines[1:] if ln)]
 
 
-def read_labelled_file(path: str | Path) -> tuple[list[Example], list[str]]:
-    """A ``label,text`` CSV (``.csv``) or ``label<TAB>text`` file; a header row is skipped.
-
-    Labels may be any strings; classes are their sorted unique values (ints sort numerically).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"read_labelled_file: {path} does not exist")
-    with path.open(encoding="utf-8", newline="") as f:
-        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-        rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
-    if rows and rows[0][0].strip().lower() in ("label", "labels", "class", "sentiment"):
-        rows = rows[1:]
-    bad = [i for i, r in enumerate(rows) if len(r) < 2]
-    if bad:
-        raise ValueError(f"read_labelled_file: {path} row {bad[0] + 1} has no text after the label")
-    labels = [r[0].strip() for r in rows]
-    numeric = all(lab.lstrip("-").isdigit() for lab in labels)
-    classes = sorted(set(labels), key=int if numeric else str)
-    index = {c: i for i, c in enumerate(classes)}
-    return [(delimiter.join(r[1:]), index[lab]) for r, lab in zip(rows, labels, strict=True)], classes
-
-
 def seeded_split(
     examples: Sequence[Example], test_fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
@@ -107,13 +84,35 @@ def seeded_split(
     return [examples[i] for i in order[:cut]], [examples[i] for i in order[cut:]]
 
 
+def truncate(tokens: list[str], max_tokens: int | None) -> list[str]:
+    """At most ``max_tokens`` tokens: the first half and the last half of a longer text.
+
+    A review often states its verdict at the end; keeping head and tail beats keeping the head
+    alone on long reviews (Sun et al. 2019, "How to Fine-Tune BERT for Text Classification").
+    """
+    if max_tokens is None or len(tokens) <= max_tokens:
+        return tokens
+    head = (max_tokens + 1) // 2
+    return tokens[:head] + tokens[len(tokens) - (max_tokens - head) :]
+
+
 class EncodedText(Dataset):
-    """Examples encoded once into index tensors (empty texts become a single ``<unk>``)."""
+    """Examples encoded once into index tensors of at most ``max_tokens`` ids (see ``truncate``;
+    empty texts become a single ``<unk>``)."""
 
     def __init__(
-        self, examples: Sequence[Example], vocab: Vocab, tokenize: Callable[[str], list[str]]
+        self,
+        examples: Sequence[Example],
+        vocab: Vocab,
+        tokenize: Callable[[str], list[str]],
+        max_tokens: int | None = None,
     ) -> None:
-        self.ids = [torch.tensor(vocab.encode(tokenize(t)) or [vocab.unk_index]) for t, _ in examples]
+        if max_tokens is not None and max_tokens < 1:
+            raise ValueError(f"EncodedText: max_tokens must be at least 1, got {max_tokens}")
+        self.ids = [
+            torch.tensor(vocab.encode(truncate(tokenize(t), max_tokens)) or [vocab.unk_index])
+            for t, _ in examples
+        ]
         self.labels = [label for _, label in examples]
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@
     python -m projects.sentiment --dataset sst2                  # GLUE phrases train, Kim dev/test
     python -m projects.sentiment --dataset polarity              # seeded 90/10 split
     python -m projects.sentiment --dataset file --data-file reviews.csv --tokenizer char
+    python -m projects.sentiment --dataset file --data-file reviews.tsv --label-column 2 --text-column 1
     python -m projects.sentiment --predict "a gorgeous, witty film" --checkpoint RUN/checkpoints/best.pt
 
 Model selection uses a validation set (SST-2 dev, or 10% of the training part); the test set
@@ -21,15 +22,16 @@ from projects.common.callbacks import Callback
 from projects.common.checkpoint import load_checkpoint
 from projects.common.cli import build_parser, parse_args
 from projects.common.experiment import Task, run, setup
+from projects.common.labelled_file import LabelledFileError, read_labelled_file
 from projects.common.text_data import (
     BINARY_CLASSES,
     EncodedText,
     Example,
     pad_collate,
-    read_labelled_file,
     read_polarity,
     read_sst2,
     seeded_split,
+    truncate,
 )
 from projects.common.tokenizers import TOKENIZERS
 from projects.common.vocab import Vocab
@@ -48,7 +50,12 @@ def parser() -> argparse.ArgumentParser:
         default="glue",
         help="SST-2 training set: GLUE's 67k phrases or Kim's 6,920 sentences",
     )
-    g.add_argument("--data-file", help="--dataset file: a label,text .csv or label<TAB>text file")
+    g.add_argument(
+        "--data-file", help="--dataset file: a CSV or TSV of labels and texts (label first or last)"
+    )
+    g.add_argument("--label-column", help="--dataset file: the label column (0-based or header name)")
+    g.add_argument("--text-column", help="--dataset file: the text column (default: all other fields)")
+    g.add_argument("--encoding", default="utf-8", help="--dataset file: e.g. gbk, latin-1")
     g.add_argument("--test-fraction", type=float, default=0.1, help="polarity/file: held-out test share")
     g.add_argument(
         "--val-fraction", type=float, default=0.1, help="polarity/file: validation share of the rest"
@@ -56,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="word", help="char: Chinese etc.")
     g.add_argument("--min-freq", type=int, default=1, help="vocabulary: minimum token count")
     g.add_argument("--max-vocab", type=int, help="vocabulary: keep at most N tokens")
+    g.add_argument(
+        "--max-tokens", type=int, default=512, help="keep the first and last halves of longer texts"
+    )
     g = p.add_argument_group("model")
     g.add_argument("--cell", choices=("lstm", "gru"), default="lstm")
     g.add_argument("--embed-dim", type=int, default=128)
@@ -85,7 +95,15 @@ def splits(args: argparse.Namespace) -> tuple[dict[str, list[Example]], list[str
     if args.dataset == "polarity":
         examples, classes = read_polarity(args.data_root), list(BINARY_CLASSES)
     elif args.data_file:
-        examples, classes = read_labelled_file(args.data_file)
+        try:
+            examples, classes = read_labelled_file(
+                args.data_file,
+                label_column=args.label_column,
+                text_column=args.text_column,
+                encoding=args.encoding,
+            )
+        except LabelledFileError as err:
+            raise SystemExit(f"python -m projects.sentiment: error: {err}") from None
     else:
         raise SystemExit("--dataset file needs --data-file PATH")
     rest, test = seeded_split(examples, args.test_fraction, args.seed)
@@ -112,12 +130,17 @@ def build_task(args: argparse.Namespace) -> Task:
     return Task(
         name="sentiment",
         model=build_model(len(vocab), len(classes), config),
-        train_set=EncodedText(data["train"], vocab, tokenize),
-        val_set=EncodedText(data["val"], vocab, tokenize),
-        test_set=EncodedText(data["test"], vocab, tokenize),
+        train_set=EncodedText(data["train"], vocab, tokenize, args.max_tokens),
+        val_set=EncodedText(data["val"], vocab, tokenize, args.max_tokens),
+        test_set=EncodedText(data["test"], vocab, tokenize, args.max_tokens),
         class_names=classes,
         collate_fn=pad_collate,
-        extra={"vocab": vocab.itos, "model_config": config, "tokenizer": args.tokenizer},
+        extra={
+            "vocab": vocab.itos,
+            "model_config": config,
+            "tokenizer": args.tokenizer,
+            "max_tokens": args.max_tokens,
+        },
     )
 
 
@@ -128,7 +151,8 @@ def predict(checkpoint: str, text: str) -> tuple[str, float]:
     model = build_model(len(vocab), len(classes), extra["model_config"])
     model.load_state_dict(ckpt["model"])
     model.eval()
-    ids = vocab.encode(TOKENIZERS[extra["tokenizer"]](text)) or [vocab.unk_index]
+    tokens = truncate(TOKENIZERS[extra["tokenizer"]](text), extra.get("max_tokens"))
+    ids = vocab.encode(tokens) or [vocab.unk_index]
     with torch.no_grad():
         probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(1)[0]
     best = int(probs.argmax())
