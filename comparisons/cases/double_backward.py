@@ -40,14 +40,14 @@ from comparisons.builders import (
     to_torch,
     uniform,
 )
-from comparisons.registry import Case, Check, Outcome, register
+from comparisons.registry import FLOAT64_RTOL, Case, Check, Outcome, register
 
 GROUP = "double_backward"
 PREFIX = "d2_"  # case names are unique across groups: d2_exp here, exp among the first-order ops
-RTOL = ATOL = 1e-12
+RTOL, ATOL = FLOAT64_RTOL, None  # None: rtol times the largest |expected| (see registry.Check)
 
 
-def _pair_check(label: str, kind: str, actual: Any, expected: Any, atol: float, rtol: float) -> Check:
+def _pair_check(label: str, kind: str, actual: Any, expected: Any, atol: float | None, rtol: float) -> Check:
     """Compare two gradients where either may be None (not connected to the graph)."""
     if actual is None and expected is None:
         raise AssertionError(f"{label}: neither side has this gradient; the case checks nothing here")
@@ -60,7 +60,8 @@ def _pair_check(label: str, kind: str, actual: Any, expected: Any, atol: float, 
 
 
 def second_order(mt_call: Callable[[], Any], torch_call: Callable[[], Any], mt_x: Sequence[Any],
-                 torch_x: Sequence[Any], rng: np.random.Generator, atol: float, rtol: float) -> Outcome:
+                 torch_x: Sequence[Any], rng: np.random.Generator, atol: float | None,
+                 rtol: float) -> Outcome:
     """Steps 1-2 of the module docstring: `*_call()` computes the outputs on each side, `*_x` are
     the tensors to differentiate with respect to (inputs, parameters), in the same order."""
     start = time.perf_counter()
@@ -111,8 +112,8 @@ def second_order(mt_call: Callable[[], Any], torch_call: Callable[[], Any], mt_x
 
 
 def double_backward_case(name: str, mt_fn: Callable[..., Any], torch_fn: Callable[..., Any],
-                         inputs: Sequence[Input], *, atol: float = ATOL, rtol: float = RTOL,
-                         seed: int = 0) -> Case:
+                         inputs: Sequence[Input], *, atol: float | None = ATOL, rtol: float = RTOL,
+                         seed: int = 0, looser_because: str = "") -> Case:
     """Register a second-order case for `mt_fn(*inputs)` against `torch_fn(*inputs)`; every
     input made with grad=True is differentiated."""
     def run(rng: np.random.Generator) -> Outcome:
@@ -123,14 +124,14 @@ def double_backward_case(name: str, mt_fn: Callable[..., Any], torch_fn: Callabl
                             [t for t in mt_in if t.requires_grad], [t for t in torch_in if t.requires_grad],
                             rng, atol, rtol)
 
-    return register(Case(PREFIX + name, GROUP, run, seed))
+    return register(Case(PREFIX + name, GROUP, run, seed, looser_because=looser_because))
 
 
 def double_backward_module_case(name: str, torch_factory: Callable[[], torch.nn.Module],
                                 mt_factory: Callable[[], Any], inputs: Sequence[Input], *,
                                 forward: Callable[[Any, list[Any]], Any] | None = None,
-                                train: bool = True, atol: float = ATOL, rtol: float = RTOL,
-                                seed: int = 0) -> Case:
+                                train: bool = True, atol: float | None = ATOL, rtol: float = RTOL,
+                                seed: int = 0, looser_because: str = "") -> Case:
     """A second-order case for a module on copied weights: the inputs made with grad=True and
     then every parameter (in torch's order, matched by name) are differentiated."""
     call = forward or (lambda module, args: module(*args))
@@ -151,7 +152,7 @@ def double_backward_module_case(name: str, torch_factory: Callable[[], torch.nn.
             [t for t in torch_in if t.requires_grad] + [p for _, p in torch_module.named_parameters()],
             rng, atol, rtol)
 
-    return register(Case(PREFIX + name, GROUP, run, seed))
+    return register(Case(PREFIX + name, GROUP, run, seed, looser_because=looser_because))
 
 
 # -- arithmetic, with broadcasting -----------------------------------------------------------------
