@@ -111,6 +111,7 @@ class Function:
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._freed = False
         self._outputs: tuple[weakref.ReferenceType[Tensor], ...] = ()
+        self._saved_versions: tuple[SavedVersion, ...] = ()
 
     # -- the halves every op defines ----------------------------------------------------------
     def forward(self, *arrays: np.ndarray, **options: Any) -> np.ndarray | tuple[np.ndarray, ...]:
@@ -154,6 +155,8 @@ class Function:
                 "you call .backward(); pass retain_graph=True to the first backward to keep them."
             )
         assert self._saved is not None
+        if self._saved_versions:
+            check_saved_versions(self)
         return self._saved
 
     def release(self) -> None:
@@ -187,12 +190,17 @@ class Function:
             raise kind(fn.describe_error(inputs, err)) from err
         several = isinstance(result, tuple)
         outputs = tuple(Tensor(r) for r in result) if several else (Tensor(result),)
+        for output in outputs:
+            if output.data.base is not None:  # a view of an input: the two share one version counter
+                share_version_counter(output, inputs)
         needs = tuple(t.requires_grad for t in inputs)
         if _GradMode.enabled and any(needs):
             fn.inputs = inputs
             fn.needs_input_grad = needs
             fn.n_outputs = len(outputs)
             fn._outputs = tuple(weakref.ref(o) for o in outputs)
+            if fn._saved:
+                fn._saved_versions = saved_versions(fn._saved, (*inputs, *outputs))
             for index, output in enumerate(outputs):
                 if output.dtype.kind in "fc":  # integer outputs (indices) are not differentiable
                     output.requires_grad = True
@@ -203,6 +211,61 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place safety: version counters
+# ---------------------------------------------------------------------------------------------
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place (`fill_`, `copy_`, setitem, an
+    optimizer step, ...). Tensors that share memory (a view and its base, `detach()`) share one
+    counter, so a change through either is seen by a node that saved the other."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+# (counter, version when saved, position: input i, or len(inputs) + k for output k, shape)
+SavedVersion = tuple[VersionCounter, int, int, tuple[int, ...]]
+
+
+def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]) -> tuple[SavedVersion, ...]:
+    """For each of the node's inputs (and its outputs, last) whose memory the node saved (the
+    saved array is the tensor's array or another view of the same memory): its version now."""
+    owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
+    return tuple(
+        (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
+        if id(t.data if t.data.base is None else t.data.base) in owners
+    )
+
+
+def check_saved_versions(node: Function) -> None:
+    """Raise torch's error if a tensor the node saved was changed in place since: the saved values
+    are no longer the ones the forward used, and the gradient would be silently wrong."""
+    for counter, version, position, shape in node._saved_versions:
+        if counter.value != version:
+            outputs = position - len(node.inputs)
+            what = f"output {outputs}" if outputs >= 0 else f"input {position}"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{what} of {node.name}, shape {shape}] is at version "
+                f"{counter.value}; expected version {version} instead. Hint: {node.name} saved this "
+                "tensor for its backward and it was changed in place afterwards (fill_, copy_, "
+                "zero_, setitem, an optimizer step, ...); change a copy instead, or call backward "
+                "before the change."
+            )
+
+
+def share_version_counter(view: Tensor, inputs: tuple[Tensor, ...]) -> None:
+    """Give `view` the counter of the input whose memory it views (reshape, transpose, slicing)."""
+    owner = _owner(view.data)
+    for t in inputs:
+        if _owner(t.data) is owner:
+            view._version_counter = t._version_counter
+            return
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,8 +410,8 @@ def _backward_pass(roots: list[Tensor], seeds: list[Any], retain_graph: bool, cr
                 captured[id(output)] = hooked
         if needed is not None and id(node) not in needed:
             continue
-        if node._freed:
-            node.saved_tensors  # noqa: B018 (raises the "backward a second time" error)
+        if node._freed or (create_graph and node._saved_versions):
+            node.saved_tensors  # noqa: B018 (raises the "second time" or the "modified by an inplace" error)
         if create_graph:
             input_grads = node.differentiable_backward(*slots)
         else:

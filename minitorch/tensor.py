@@ -29,15 +29,22 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert Python/NumPy data to an array the way `torch.tensor` infers dtypes.
 
     Python floats become float32 (torch's default dtype), Python ints int64, bools bool;
-    NumPy arrays keep their dtype. `dtype` overrides the inference.
+    NumPy arrays keep their dtype. `dtype` overrides the inference. Ragged nesting or values
+    that are not numbers (strings, None, objects) raise ValueError / TypeError.
     """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, np.ndarray | np.generic):
-        return np.array(data)
-    array = np.array(data)
+    try:
+        array = np.array(data, dtype=None if dtype is None else np.dtype(dtype))
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise
+        raise ValueError(f"tensor: the nested sequences have different lengths (ragged): {err}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__} {str(data)[:60]!r}: it holds "
+                        f"values of dtype {array.dtype}, not numbers")
+    if dtype is not None or isinstance(data, np.ndarray | np.generic):
+        return array
     if array.dtype.kind == "f":
         return array.astype(DEFAULT_FLOAT)
     if array.dtype.kind in "iu":
@@ -73,6 +80,7 @@ class Tensor:
         self._requires_grad = False
         self._hooks: dict[int, Callable] = {}
         self._retains_grad = False
+        self._version_counter = autograd.VersionCounter()
         self.requires_grad = requires_grad
 
     # -- autograd attributes ------------------------------------------------------------------
@@ -132,8 +140,10 @@ class Tensor:
                           create_graph=create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (shares memory, as in torch)."""
-        return Tensor(self.data)
+        """The same values, cut from the graph (shares memory and version counter, as in torch)."""
+        detached = Tensor(self.data)
+        detached._version_counter = self._version_counter
+        return detached
 
     # -- array attributes ---------------------------------------------------------------------
     @property
@@ -233,22 +243,52 @@ class Tensor:
         return self.to(other.dtype)
 
     # -- in-place updates (outside the graph: for optimizers, init and buffers) ----------------
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (torch's `Tensor._version`)."""
+        return self._version_counter.value
+
+    def _increment_version(self) -> None:
+        """Record one in-place change: a node that saved this tensor will refuse to backward."""
+        self._version_counter.value += 1
+
     def _check_inplace(self, op: str) -> None:
-        if autograd.is_grad_enabled() and self.requires_grad:
+        if not (autograd.is_grad_enabled() and self.requires_grad):
+            return
+        if self.is_leaf:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap it in `with minitorch.no_grad():`"
             )
+        raise RuntimeError(
+            f"{op}: a non-leaf tensor that requires grad (an output of {type(self.grad_fn).__name__}) cannot "
+            "be changed in place: minitorch's in-place methods work outside the graph, so its gradient "
+            "would be wrong (torch records the change in the graph instead); make a new tensor, "
+            "e.g. `y = y * 0` instead of `y.zero_()`"
+        )
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.data[...] = 0
+        self._increment_version()
         return self
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = value
+        self._increment_version()
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value` in place, as NumPy assigns (outside the graph, like `fill_`)."""
+        self._check_inplace("setitem")
+        index = (tuple(_shape.index_part(p) for p in index) if isinstance(index, tuple)
+                 else _shape.index_part(index))
+        try:
+            self.data[index] = value.data if isinstance(value, Tensor) else value
+        except (ValueError, IndexError) as err:
+            raise type(err)(f"setitem: {err} (tensor shape {self.shape})") from err
+        self._increment_version()
 
     def copy_(self, source: Tensor | np.ndarray) -> Tensor:
         self._check_inplace("copy_")
@@ -260,6 +300,7 @@ class Tensor:
                 f"copy_: source of shape {values.shape} cannot be copied into a tensor of "
                 f"shape {self.shape}"
             ) from err
+        self._increment_version()
         return self
 
     # -- operators ------------------------------------------------------------------------------

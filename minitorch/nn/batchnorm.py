@@ -49,6 +49,8 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
+            for buffer in (self.running_mean, self.running_var, self.num_batches_tracked):
+                buffer._increment_version()
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self.expected_dims:
@@ -59,6 +61,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            self.num_batches_tracked._increment_version()
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch_stats = self.training or self.running_mean is None

@@ -186,7 +186,9 @@ class Conv2d(Function):
             cols[:, :, k] = 1
             w_groups = np.concatenate([w_groups, bias[0].reshape(groups, o // groups, 1)], axis=2)
         out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
-        self.save_for_backward(cols, w_groups)
+        # x and w themselves are saved too (cols and w_groups are copies of them), so that an
+        # in-place change to either before the backward raises, as in torch (version counters).
+        self.save_for_backward(cols, w_groups, x, w)
         self.args = x.shape, w.shape, stride, padding, dilation, (oh, ow)
         return out
 
@@ -197,7 +199,7 @@ class Conv2d(Function):
         super().release()
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        cols, w_groups = self.saved_tensors
+        cols, w_groups, _, _ = self.saved_tensors
         x_shape, w_shape, stride, padding, dilation, out_size = self.args
         n, groups, _, length = cols.shape
         k = w_shape[1] * w_shape[2] * w_shape[3]

@@ -128,6 +128,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean.reshape(-1)
             unbiased = var.reshape(-1) * (count / (count - 1))
             running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+            running_mean._increment_version()
+            running_var._increment_version()
     else:
         assert running_mean is not None and running_var is not None
         centered = input.data - running_mean.data.reshape(stat_shape).astype(input.dtype, copy=False)

@@ -319,7 +319,8 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(x, shape=shape)
 
 
-def _index_part(part: Any) -> Any:
+def index_part(part: Any) -> Any:
+    """One part of an index as NumPy takes it: a Tensor as its array, a list as an array."""
     if isinstance(part, Tensor):
         return part.data
     if isinstance(part, list):
@@ -329,7 +330,7 @@ def _index_part(part: Any) -> Any:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with NumPy's (and torch's) indexing rules."""
-    index = tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
+    index = tuple(index_part(p) for p in index) if isinstance(index, tuple) else index_part(index)
     return GetItem.apply(x, index=index)
 
 

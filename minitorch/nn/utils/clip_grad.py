@@ -50,6 +50,7 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
     with np.errstate(invalid="ignore"):  # an inf gradient times a 0 coefficient is NaN, as in torch
         for g in grads:
             g.data *= np.asarray(coefficient, dtype=g.dtype)
+            g._increment_version()
     return Tensor(np.asarray(total))
 
 
@@ -57,3 +58,4 @@ def clip_grad_value_(parameters: Parameters, clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value], in place."""
     for g in _grads(parameters):
         np.clip(g.data, -clip_value, clip_value, out=g.data)
+        g._increment_version()
