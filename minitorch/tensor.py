@@ -21,14 +21,33 @@ from typing import Any
 import numpy as np
 
 from minitorch import autograd
+from minitorch import device as _device
 
-DEFAULT_FLOAT = np.dtype(np.float32)
+_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of new floating tensors: float32 unless `set_default_dtype` changed it."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make `dtype` (float16, float32 or float64) the dtype of tensors made from Python floats
+    (`tensor([1.0])`) and of the creation functions and layers' parameters, as
+    `torch.set_default_dtype` does. NumPy arrays keep their own dtype."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, "
+                        f"got {dtype}")
+    _default_dtype = dtype
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert Python/NumPy data to an array the way `torch.tensor` infers dtypes.
 
-    Python floats become float32 (torch's default dtype), Python ints int64, bools bool;
+    Python floats become the default dtype (float32 unless changed), Python ints int64, bools bool;
     NumPy arrays keep their dtype. `dtype` overrides the inference. Ragged nesting or values
     that are not numbers (strings, None, objects) raise ValueError / TypeError.
     """
@@ -46,10 +65,25 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is not None or isinstance(data, np.ndarray | np.generic):
         return array
     if array.dtype.kind == "f":
-        return array.astype(DEFAULT_FLOAT)
+        return array.astype(get_default_dtype())
     if array.dtype.kind in "iu":
         return array.astype(np.int64)
     return array
+
+
+def to_arguments(*args: Any, dtype: Any = None, device: Any = None) -> np.dtype | None:
+    """The dtype that `.to(...)`'s arguments ask for (None: keep it); raises for a device other
+    than the CPU. Positional arguments as in torch: a device (or its name), a dtype, a tensor."""
+    for arg in args:
+        if isinstance(arg, str | _device.device):
+            device = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+        else:
+            dtype = arg
+    if device is not None:
+        _device.device(device)
+    return None if dtype is None else np.dtype(dtype)
 
 
 class RemovableHandle:
@@ -222,7 +256,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extras = []
-        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
+        if self.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype=minitorch.{self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -231,8 +265,23 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     # -- dtype conversion (differentiable between float types) -----------------------------------
-    def to(self, dtype: Any) -> Tensor:
-        return _shape.astype(self, np.dtype(dtype))
+    @property
+    def device(self) -> _device.device:
+        """Always the CPU (see `minitorch.device`)."""
+        return _device.CPU
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`, as in torch: a
+        tensor of the new dtype (self when nothing changes). A device other than the CPU is an
+        error (see `minitorch.device`)."""
+        dtype = to_arguments(*args, dtype=dtype, device=device)
+        return self if dtype is None else _shape.astype(self, dtype)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise RuntimeError(f"cuda: {_device.CPU_ONLY}")
 
     def float(self) -> Tensor:
         return self.to(np.float32)

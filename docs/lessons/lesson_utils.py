@@ -7,8 +7,8 @@ checkout it lives in.
 
 - `setup()`: fixed seeds (Python, NumPy, torch, minitorch), one thread, small figures.
 - `show_source(obj)`: the source of a minitorch function or class, headed by `file:line`.
-- `compare(name, mine, theirs)`: the largest absolute difference between a minitorch result and
-  a torch result, printed on one line.
+- `compare(name, mine, theirs)`: prints the largest absolute difference between a minitorch
+  result and a torch result, on one line.
 - `show_graph(tensor)`: the autograd graph behind a tensor as a picture (Graphviz), or its DOT
   text and how to install Graphviz.
 - `data_dir(name)`: the folder of a real dataset (`$MINITORCH_DATA/<name>`).
@@ -50,6 +50,7 @@ def setup(seed: int = 0, threads: int = 1) -> None:
 
 def source_location(obj: Any) -> str:
     """`path:first-last` of an object's source, the path relative to the repository root."""
+    obj = inspect.unwrap(obj)  # a decorated function (a contextmanager): its file, not contextlib
     lines, first = inspect.getsourcelines(obj)
     path = Path(inspect.getsourcefile(obj) or "?").resolve()
     try:
@@ -81,14 +82,14 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def compare(name: str, mine: Any, theirs: Any) -> float:
-    """Print and return max |mine - theirs| (minitorch against torch), checking shapes match."""
+def compare(name: str, mine: Any, theirs: Any, between: str = "minitorch - torch") -> None:
+    """Print max |mine - theirs| on one line (`between` names the two sides); the shapes must
+    match. (Nothing is returned, so a cell ending with compare() shows no stray value.)"""
     a, b = to_numpy(mine), to_numpy(theirs)
     if a.shape != b.shape:
         raise ValueError(f"compare({name!r}): shapes differ, minitorch {a.shape} vs torch {b.shape}")
     diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
-    print(f"{name:<32} shape {str(a.shape):<16} max |minitorch - torch| = {diff:.2e}")
-    return diff
+    print(f"{name:<32} shape {str(a.shape):<16} max |{between}| = {diff:.2e}")
 
 
 def show_graph(tensor: Any, params: Any = None) -> Any:

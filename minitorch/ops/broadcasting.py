@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -31,7 +31,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     """Wrap a Python/NumPy scalar as a constant tensor with the dtype torch would give it.
 
     `x + 2.0` keeps x's float dtype (wrapping 2.0 as float64 would silently promote a float32
-    computation to float64); an int tensor plus a float scalar gives float32, as in torch.
+    computation to float64); an int tensor plus a float scalar gives the default dtype (float32), as in torch.
     """
     if isinstance(value, Tensor):
         return value
@@ -39,7 +39,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     if like.dtype.kind == "f" or (like.dtype.kind in "iu" and array.dtype.kind in "iub"):
         dtype = like.dtype
     elif array.dtype.kind == "f":
-        dtype = DEFAULT_FLOAT
+        dtype = get_default_dtype()
     else:
         dtype = array.dtype
     return Tensor(array.astype(dtype))

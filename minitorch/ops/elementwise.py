@@ -13,12 +13,12 @@ import numpy as np
 from minitorch.autograd import Function
 from minitorch.ops.arithmetic import BroadcastingOp
 from minitorch.ops.broadcasting import binary_operands, unbroadcast
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 def _floating(x: Tensor) -> Tensor:
     """Integer inputs of float-valued functions become float32, as in torch (exp(int) is float)."""
-    return x if x.dtype.kind == "f" else x.to(DEFAULT_FLOAT)
+    return x if x.dtype.kind == "f" else x.to(get_default_dtype())
 
 
 class Exp(Function):
