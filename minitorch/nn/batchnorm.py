@@ -18,7 +18,7 @@ import numpy as np
 from minitorch.nn import functional as F
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 class _BatchNorm(Module):
@@ -30,14 +30,14 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=DEFAULT_FLOAT))
-            self.bias = Parameter(np.zeros(num_features, dtype=DEFAULT_FLOAT))
+            self.weight = Parameter(np.ones(num_features, dtype=get_default_dtype()))
+            self.bias = Parameter(np.zeros(num_features, dtype=get_default_dtype()))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=DEFAULT_FLOAT)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=DEFAULT_FLOAT)))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=get_default_dtype())))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=get_default_dtype())))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)

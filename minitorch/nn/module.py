@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import RemovableHandle, Tensor
+from minitorch.tensor import RemovableHandle, Tensor, to_arguments
 
 
 class IncompatibleKeys(NamedTuple):
@@ -202,9 +202,12 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating parameters and buffers to `dtype` in place (integer buffers stay)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+        """Convert floating parameters and buffers to `dtype` in place (integer buffers stay).
+        Arguments as in `Tensor.to`; a device other than the CPU is an error."""
+        dtype = to_arguments(*args, dtype=dtype, device=device)
+        if dtype is None:
+            return self
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.dtype.kind == "f":
                 tensor.data = tensor.data.astype(dtype)

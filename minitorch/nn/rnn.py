@@ -30,7 +30,7 @@ from minitorch.nn import init
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
 from minitorch.ops.shape import cat, stack
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 Scanned = tuple[np.ndarray, tuple[np.ndarray, ...]]  # the output, and what the backward needs
 Gradients = tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]  # dA, dR, initial states'
@@ -323,7 +323,7 @@ class RNNBase(Module):
                 if bias:
                     shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
                 for name, shape in shapes.items():
-                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, np.float32)))
+                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, get_default_dtype())))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -23,7 +23,7 @@ from minitorch.nn import functional as F
 from minitorch.nn import init
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 class RNNCellBase(Module):
@@ -38,11 +38,11 @@ class RNNCellBase(Module):
                              f"{input_size} and {hidden_size}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows = self.gates * hidden_size
-        self.weight_ih = Parameter(np.empty((rows, input_size), DEFAULT_FLOAT))
-        self.weight_hh = Parameter(np.empty((rows, hidden_size), DEFAULT_FLOAT))
+        self.weight_ih = Parameter(np.empty((rows, input_size), get_default_dtype()))
+        self.weight_hh = Parameter(np.empty((rows, hidden_size), get_default_dtype()))
         if bias:
-            self.bias_ih = Parameter(np.empty(rows, DEFAULT_FLOAT))
-            self.bias_hh = Parameter(np.empty(rows, DEFAULT_FLOAT))
+            self.bias_ih = Parameter(np.empty(rows, get_default_dtype()))
+            self.bias_hh = Parameter(np.empty(rows, get_default_dtype()))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)

@@ -40,7 +40,7 @@ def _swap(x: np.ndarray) -> np.ndarray:
 
 MATMUL_BACKWARD = Exercise(
     name="matmul_backward", chapter="autograd", difficulty=2,
-    title="Matmul backward (with batch broadcasting)", title_zh="矩阵乘法的反向传播（含批量广播）",
+    title="Matmul backward (with batch broadcasting)",
     signature="matmul_backward(a: np.ndarray, b: np.ndarray, grad: np.ndarray)"
               " -> tuple[np.ndarray, np.ndarray]",
     doc="""\
@@ -188,7 +188,7 @@ def _kahn_whole_graph(graph: Graph, root: str) -> list[str]:
 
 TOPOLOGICAL_ORDER = Exercise(
     name="topological_order", chapter="autograd", difficulty=2,
-    title="Reverse topological order of a graph", title_zh="计算图的逆拓扑排序",
+    title="Reverse topological order of a graph",
     signature="topological_order(graph: dict[str, list[str]], root: str) -> list[str]",
     doc="""\
 The order backward() visits the nodes of a computation graph: every node before its inputs.

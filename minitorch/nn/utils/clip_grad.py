@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 Parameters = Tensor | Iterable[Tensor]
 
@@ -37,7 +37,7 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
     grads = _grads(parameters)
     norm_type = float(norm_type)
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=get_default_dtype()))
     norms = np.stack([np.linalg.norm(g.data.ravel(), ord=norm_type) for g in grads])
     total = np.linalg.norm(norms, ord=norm_type)
     if error_if_nonfinite and not np.isfinite(total):
