@@ -72,6 +72,7 @@ from minitorch.ops.shape import (
     squeeze,
     stack,
     transpose,
+    unbind,
     unsqueeze,
 )
 from minitorch.random import manual_seed

@@ -105,6 +105,7 @@ class Tensor:
 
     __array_ufunc__ = None  # make `np.float32(2) * tensor` call Tensor.__rmul__
     __hash__ = object.__hash__  # __eq__ is elementwise, identity stays hashable
+    _output_nr = 0  # which output of its grad_fn this tensor is (ops with several outputs)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self.data: np.ndarray = data if isinstance(data, np.ndarray) else as_array(data)
@@ -161,30 +162,16 @@ class Tensor:
         self._hooks[handle.id] = hook
         return handle
 
-    def backward(self, gradient: Tensor | np.ndarray | None = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Tensor | np.ndarray | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, scaled by `gradient`.
 
         `gradient` is dL/d(self); it may be omitted only when self has one element (a loss).
+        `create_graph=True` makes the gradients differentiable (for second derivatives);
+        `inputs` limits the accumulation to those tensors. See `minitorch.autograd.backward`.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward: element 0 of tensors does not require grad and does not have a grad_fn"
-            )
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be implicitly created only for scalar outputs; this "
-                    f"tensor has shape {self.shape}, pass `gradient` of the same shape"
-                )
-            seed = np.ones_like(self.data)
-        else:
-            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if seed.shape != self.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {seed.shape} but the tensor has shape {self.shape}"
-                )
-            seed = seed.astype(self.dtype, copy=False)
-        autograd.backward(self, seed, retain_graph=retain_graph)
+        autograd.backward(self, None if gradient is None else gradient, retain_graph=retain_graph,
+                          create_graph=create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory and version counter, as in torch)."""
@@ -584,6 +571,9 @@ class Tensor:
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _shape.unbind(self, dim)
 
     def contiguous(self) -> Tensor:
         return self

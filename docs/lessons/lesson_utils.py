@@ -7,6 +7,7 @@ checkout it lives in.
 
 - `setup()`: fixed seeds (Python, NumPy, torch, minitorch), one thread, small figures.
 - `show_source(obj)`: the source of a minitorch function or class, headed by `file:line`.
+- `show_between(obj, start, end)`: an excerpt of a long function, found by its text.
 - `compare(name, mine, theirs)`: prints the largest absolute difference between a minitorch
   result and a torch result, on one line.
 - `show_graph(tensor)`: the autograd graph behind a tensor as a picture (Graphviz), or its DOT
@@ -71,6 +72,23 @@ def show_source(obj: Any, max_lines: int = 60) -> None:
     print("\n".join(lines[:max_lines]))
     if len(lines) > max_lines:
         print(f"# ... {len(lines) - max_lines} more lines in the file")
+
+
+def show_between(obj: Any, start: str, end: str) -> None:
+    """Print the part of `obj`'s source from the first line containing `start` through the next
+    line containing `end`, headed by its `file:line`: an excerpt of a long function (a training
+    loop) found by its text, so it follows the code when lines move."""
+    obj = inspect.unwrap(obj)
+    lines, first = inspect.getsourcelines(obj)
+    begin = next((i for i, line in enumerate(lines) if start in line), None)
+    if begin is None:
+        raise ValueError(f"show_between: {start!r} not found in the source of {obj.__name__}")
+    stop = next((i for i in range(begin, len(lines)) if end in lines[i]), None)
+    if stop is None:
+        raise ValueError(f"show_between: {end!r} not found after {start!r} in {obj.__name__}")
+    path = source_location(obj).rsplit(":", 1)[0]
+    print(f"# {path}:{first + begin}-{first + stop}")
+    print(textwrap.dedent("".join(lines[begin:stop + 1])).rstrip("\n"))
 
 
 def to_numpy(x: Any) -> np.ndarray:

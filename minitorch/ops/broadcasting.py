@@ -16,15 +16,21 @@ import numpy as np
 from minitorch.tensor import Tensor, get_default_dtype
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` down to `shape`, undoing the broadcast that made the output larger."""
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `grad` down to `shape`, undoing the broadcast that made the output larger.
+
+    `grad` is an array (first-order backward) or a tensor (create_graph: the sum is recorded)."""
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
     axes = tuple(range(leading)) + tuple(
         leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1
     )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    if not axes:
+        return grad.reshape(shape)
+    if isinstance(grad, Tensor):
+        return grad.sum(axes, keepdim=True).reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:

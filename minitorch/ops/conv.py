@@ -24,9 +24,12 @@ Backward, with g = dL/dout reshaped to (N, O, OH*OW):
   loop over the kh*kw kernel offsets, each a strided slice add (never a loop over pixels).
   This is a transposed convolution of g.
 
-Speed notes (the forward+backward runs within 2x of torch's oneDNN): the backward works on a
-few images at a time so each block of dcols is still in cache when col2im reads it, and the
-im2col buffers are recycled from one training step to the next (`_SpareBuffers`).
+Read `ops/conv_plain.py` first: the same convolution, textbook im2col with no speed tricks.
+This file is the fast version `conv2d` runs (the forward+backward within 2x of torch's oneDNN),
+tested equal to the plain one in tests/engine/test_plain_vs_fast.py. What it changes, each in
+a named helper: im2col as one copy out of an `as_strided` view (`windows`), im2col buffers
+recycled from one training step to the next (`_SpareBuffers`), the backward a few images at a
+time (`image_blocks`), and the bias folded into the GEMMs (`Conv2d`).
 
 Groups split the C input and O output channels into `groups` independent convolutions: the
 GEMMs above get a group axis, W is (groups, O/groups, C/groups*kh*kw).
@@ -50,9 +53,10 @@ _CHUNK_BYTES = 4 << 20  # the backward's dcols block size: about what a core's c
 
 class _SpareBuffers:
     """im2col buffers whose convolution has finished its backward, kept for the next forward of
-    the same shape (a training loop runs the same shapes every step). A fresh array of tens of
-    megabytes costs page faults that take about as long as filling it; a recycled one does not.
-    At most `limit_bytes` are kept (a buffer that would pass the limit is simply freed)."""
+    the same shape (a training loop runs the same shapes every step). Saves the page faults of a
+    fresh array of tens of megabytes, which take about as long as filling it. The plain version
+    allocates a new array every call (`ops/conv_plain.py`). At most `limit_bytes` are kept (a
+    buffer that would pass the limit is simply freed)."""
 
     def __init__(self, limit_bytes: int = 512 << 20) -> None:
         self.limit_bytes, self.held_bytes = limit_bytes, 0
@@ -72,6 +76,14 @@ class _SpareBuffers:
 
 
 _SPARE_COLS = _SpareBuffers()
+
+
+def image_blocks(n: int, bytes_per_image: int) -> list[slice]:
+    """The batch as slices of a few images each, for the backward: saves memory traffic (each
+    block of dcols is still in cache when col2im reads it) and memory (no temporary as large as
+    cols). The plain version is one block: the whole batch (`ops/conv_plain.py`)."""
+    step = max(1, _CHUNK_BYTES // max(bytes_per_image, 1))
+    return [slice(start, start + step) for start in range(0, n, step)]
 
 
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
@@ -208,11 +220,7 @@ class Conv2d(Function):
         w_t = np.ascontiguousarray(w_groups[:, :, :k].transpose(0, 2, 1))
         dx = np.zeros(x_shape, dtype=grad.dtype) if need_x else None
         dw = np.zeros(w_groups.shape, dtype=grad.dtype) if need_params else None
-        # A few images at a time: each block of dcols is still in cache when col2im reads it, and
-        # no temporary is as large as cols.
-        step = max(1, _CHUNK_BYTES // cols[0].nbytes)
-        for start in range(0, n, step):
-            images = slice(start, start + step)
+        for images in image_blocks(n, cols[0].nbytes):
             if need_params:  # [dW | db] = sum_n g[n] cols[n]^T
                 dw += np.matmul(g[images], cols[images].transpose(0, 1, 3, 2)).sum(axis=0)
             if need_x:  # dcols = W^T g, then scattered back to the pixels
@@ -250,6 +258,16 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
     """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
     input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
+    stride_, padding_, dilation_ = conv2d_geometry(input, weight, bias, stride, padding, dilation, groups)
+    params = (weight,) if bias is None else (weight, bias)
+    return Conv2d.apply(input, *params, stride=stride_, padding=padding_, dilation=dilation_, groups=groups)
+
+
+def conv2d_geometry(input: Tensor, weight: Tensor, bias: Tensor | None, stride: IntPair,  # noqa: A002
+                    padding: IntPair | str, dilation: IntPair, groups: int
+                    ) -> tuple[tuple[int, int], tuple[int, int, int, int], tuple[int, int]]:
+    """Check conv2d's arguments (errors name the shapes); return stride, padding (top, bottom,
+    left, right) and dilation as tuples."""
     if input.ndim != 4:
         raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4:
@@ -285,5 +303,4 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
             f"conv2d: input of shape {input.shape} (padded by {padding_}) is too small for a kernel of "
             f"size {(kh, kw)} with dilation {dilation_}: the output would be {tuple(out)}"
         )
-    params = (weight,) if bias is None else (weight, bias)
-    return Conv2d.apply(input, *params, stride=stride_, padding=padding_, dilation=dilation_, groups=groups)
+    return stride_, padding_, dilation_

@@ -33,6 +33,9 @@ class Exp(Function):
         (y,) = self.saved_tensors
         return grad * y
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * exp(self.inputs[0])
+
 
 class Log(Function):
     """y = ln x;  dx = g / x. torch.log"""
@@ -45,6 +48,9 @@ class Log(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
         return grad / x
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad / self.inputs[0]
 
 
 class Sqrt(Function):
@@ -60,6 +66,9 @@ class Sqrt(Function):
         (y,) = self.saved_tensors
         return grad / (2 * y)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad / (2 * sqrt(self.inputs[0]))
+
 
 class Abs(Function):
     """y = |x|;  dx = g * sign(x), with sign(0) = 0 as in torch. torch.abs"""
@@ -71,6 +80,9 @@ class Abs(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
         return grad * np.sign(x)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * Tensor(np.sign(self.inputs[0].data))  # sign is flat: a constant
 
 
 class Sin(Function):
@@ -84,6 +96,9 @@ class Sin(Function):
         (x,) = self.saved_tensors
         return grad * np.cos(x)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * cos(self.inputs[0])
+
 
 class Cos(Function):
     """y = cos x;  dx = -g * sin x. torch.cos"""
@@ -96,6 +111,9 @@ class Cos(Function):
         (x,) = self.saved_tensors
         return -grad * np.sin(x)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return -grad * sin(self.inputs[0])
+
 
 class Tanh(Function):
     """y = tanh x;  dx = g * (1 - y^2). torch.tanh"""
@@ -107,6 +125,10 @@ class Tanh(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (y,) = self.saved_tensors
+        return grad * (1 - y * y)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        y = tanh(self.inputs[0])
         return grad * (1 - y * y)
 
 
@@ -130,6 +152,10 @@ class Sigmoid(Function):
         (y,) = self.saved_tensors
         return grad * y * (1 - y)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        y = sigmoid(self.inputs[0])
+        return grad * y * (1 - y)
+
 
 class ReLU(Function):
     """y = max(x, 0);  dx = g where y > 0, else 0 (the gradient at exactly 0 is 0, as in
@@ -146,6 +172,9 @@ class ReLU(Function):
         (y,) = self.saved_tensors
         return grad * (y > 0)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * Tensor(self.inputs[0].data > 0)  # the step is flat: a constant
+
 
 class Clamp(Function):
     """y = min(max(x, lo), hi);  dx = g where lo < x < hi, else 0.
@@ -161,16 +190,35 @@ class Clamp(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
+        return grad * self.inside(x)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * Tensor(self.inside(self.inputs[0].data))
+
+    def inside(self, x: np.ndarray) -> np.ndarray:
+        """Where lo < x < hi: the only place the output moves with x."""
         lo, hi = self.bounds
         inside = np.ones(x.shape, dtype=bool)
         if lo is not None:
             inside &= x > lo
         if hi is not None:
             inside &= x < hi
-        return grad * inside
+        return inside
 
 
-class Maximum(BroadcastingOp):
+class PiecewiseChoice(BroadcastingOp):
+    """max / min of two tensors: each output element comes from one input (or half from each on
+    a tie), so the gradient is split by a constant share."""
+
+    def split_between(self, grad: Any, share_a: Any, a_shape: tuple[int, ...],
+                      b_shape: tuple[int, ...]) -> tuple[Any, ...]:
+        return (
+            unbroadcast(grad * share_a, a_shape) if self.needs_input_grad[0] else None,
+            unbroadcast(grad * (1 - share_a), b_shape) if self.needs_input_grad[1] else None,
+        )
+
+
+class Maximum(PiecewiseChoice):
     """out = max(a, b) elementwise;  the larger input gets g; on a tie each gets g / 2.
     torch.maximum"""
 
@@ -182,14 +230,14 @@ class Maximum(BroadcastingOp):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         a, b = self.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
-        return (
-            unbroadcast(grad * share_a, a.shape) if self.needs_input_grad[0] else None,
-            unbroadcast(grad * (1 - share_a), b.shape) if self.needs_input_grad[1] else None,
-        )
+        return self.split_between(grad, (a > b) + 0.5 * (a == b), a.shape, b.shape)
+
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        a, b = (t.data for t in self.inputs)
+        return self.split_between(grad, Tensor((a > b) + 0.5 * (a == b)), a.shape, b.shape)
 
 
-class Minimum(BroadcastingOp):
+class Minimum(PiecewiseChoice):
     """out = min(a, b) elementwise;  the smaller input gets g; on a tie each gets g / 2.
     torch.minimum"""
 
@@ -201,11 +249,11 @@ class Minimum(BroadcastingOp):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         a, b = self.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return (
-            unbroadcast(grad * share_a, a.shape) if self.needs_input_grad[0] else None,
-            unbroadcast(grad * (1 - share_a), b.shape) if self.needs_input_grad[1] else None,
-        )
+        return self.split_between(grad, (a < b) + 0.5 * (a == b), a.shape, b.shape)
+
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        a, b = (t.data for t in self.inputs)
+        return self.split_between(grad, Tensor((a < b) + 0.5 * (a == b)), a.shape, b.shape)
 
 
 class Where(BroadcastingOp):
@@ -225,6 +273,16 @@ class Where(BroadcastingOp):
             unbroadcast(np.where(self.condition, grad, zero), a_shape)
             if self.needs_input_grad[0] else None,
             unbroadcast(np.where(self.condition, zero, grad), b_shape)
+            if self.needs_input_grad[1] else None,
+        )
+
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        a_shape, b_shape = self.shapes
+        zero = Tensor(np.zeros((), dtype=grad.dtype))
+        return (
+            unbroadcast(Where.apply(grad, zero, condition=self.condition), a_shape)
+            if self.needs_input_grad[0] else None,
+            unbroadcast(Where.apply(zero, grad, condition=self.condition), b_shape)
             if self.needs_input_grad[1] else None,
         )
 

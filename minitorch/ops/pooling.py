@@ -34,17 +34,12 @@ class MaxPool2d(Function):
     def forward(self, x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
                 padding: tuple[int, int, int, int], dilation: tuple[int, int],
                 out_size: tuple[int, int]) -> np.ndarray:
-        xp = pad2d(x, padding, -np.inf)
-        view = windows(xp, kernel, stride, dilation, out_size)
-        best = view[:, :, 0, 0].copy()
-        where = np.zeros(best.shape, dtype=np.uint8 if kernel[0] * kernel[1] < 256 else np.int32)
-        for offset in range(1, kernel[0] * kernel[1]):
-            candidate = view[:, :, offset // kernel[1], offset % kernel[1]]
-            better = candidate > best  # strict: on a tie the earlier offset keeps it
-            better |= np.isnan(candidate)  # a NaN wins and propagates, as in torch
-            np.maximum(best, candidate, out=best)
-            np.copyto(where, offset, where=better)
-        self.where = where
+        if kernel == stride == (2, 2) and dilation == (1, 1) and not any(padding) and x.shape[2:] == (
+                2 * out_size[0], 2 * out_size[1]):
+            best, self.where = max_pool_2x2_tiles(x)
+        else:
+            xp = pad2d(x, padding, -np.inf)
+            best, self.where = max_pool_windows(xp, kernel, stride, dilation, out_size)
         self.args = x.shape, kernel, stride, padding, dilation, out_size
         return best
 
@@ -64,6 +59,43 @@ class MaxPool2d(Function):
             else:
                 dx[ins] += (grad * (self.where == offset))[outs]
         return dx
+
+
+def max_pool_windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+                     dilation: tuple[int, int], out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of each window of the padded input and the kernel offset it came from (any
+    kernel, stride, dilation): a running maximum over the kh*kw offsets."""
+    view = windows(xp, kernel, stride, dilation, out_size)
+    best = view[:, :, 0, 0].copy()
+    where = np.zeros(best.shape, dtype=np.uint8 if kernel[0] * kernel[1] < 256 else np.int32)
+    for offset in range(1, kernel[0] * kernel[1]):
+        candidate = view[:, :, offset // kernel[1], offset % kernel[1]]
+        better = candidate > best  # strict: on a tie the earlier offset keeps it
+        better |= np.isnan(candidate)  # a NaN wins and propagates, as in torch (the last NaN)
+        np.maximum(best, candidate, out=best)
+        np.copyto(where, offset, where=better)
+    return best, where
+
+
+def max_pool_2x2_tiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fast path of `max_pool_windows` for 2x2 windows that tile the input (stride 2, even
+    sizes), the same result: a tournament, max(max(a, b), max(c, d)), over the offsets
+    a b / c d, which saves about half of the passes over the data (no NaN test per offset,
+    no running copy). Ties go to the earlier offset by strict comparisons; inputs with a NaN
+    in some window take `max_pool_windows`, whose NaN rule is torch's."""
+    n, c, h, w = x.shape
+    tiles = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    a, b, c_, d = (tiles[:, :, :, i, :, j] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
+    best = np.maximum(a, b)
+    where = np.greater(b, a).view(np.uint8)  # 0 (a) or 1 (b)
+    lower = np.maximum(c_, d)
+    lower_where = np.greater(d, c_).view(np.uint8)
+    lower_where += 2  # 2 (c) or 3 (d)
+    np.copyto(where, lower_where, where=np.greater(lower, best))
+    np.maximum(best, lower, out=best)
+    if np.isnan(best).any():
+        return max_pool_windows(x, (2, 2), (2, 2), (1, 1), (h // 2, w // 2))
+    return best, where
 
 
 class AvgPool2d(Function):

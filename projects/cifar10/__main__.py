@@ -191,9 +191,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         print(warning)
     scaler = make_scaler(args.amp, device)
 
-    # 4. Resume: every state back from the last checkpoint, so the run goes on exactly.
+    # 4. Resume: every state back from the last checkpoint, so the run goes on exactly (a run
+    #    killed before its first checkpoint starts over).
     start_epoch, step, history = 0, 0, []
-    if args.resume:
+    if args.resume and (out / "checkpoints" / LAST).exists():
         ckpt = load_checkpoint(out / "checkpoints" / LAST, device)
         start_epoch, step, history = restore_checkpoint(ckpt, model, optimizer, scheduler, scaler)
         print(f"resumed from {out / 'checkpoints' / LAST}: {start_epoch} epochs done")
