@@ -5,7 +5,10 @@
 - MatMul's weight gradient: `shared_weight_grad` (one folded GEMM, transposed-view layout)
   against `plain_weight_grad` (a^T g summed over the batch);
 - max pooling: `max_pool_2x2_tiles` (a tournament) against `max_pool_windows` (a running
-  maximum), maxima and argmax positions, with ties and NaNs.
+  maximum), maxima and argmax positions, with ties and NaNs;
+- gradient adoption in the backward pass (`autograd.can_adopt`: a fresh weight gradient
+  becomes `.grad` without a copy) against always copying: the same `.grad` values, and never
+  an array the caller still holds.
 
 (The fused recurrent scans against their cells: tests/nn/test_recurrent_cells.py.)
 """
@@ -17,7 +20,8 @@ import pytest
 
 import minitorch as mt
 import minitorch.ops.conv as fast_conv
-from minitorch.ops.arithmetic import plain_weight_grad, shared_weight_grad
+from minitorch import autograd
+from minitorch.ops.arithmetic import MatMul, plain_weight_grad, shared_weight_grad
 from minitorch.ops.conv_plain import conv2d_plain
 from minitorch.ops.pooling import max_pool_2x2_tiles, max_pool_windows
 
@@ -130,3 +134,50 @@ def test_max_pool_2x2_tiles_equals_running_maximum(name):
     np.testing.assert_array_equal(fast_best, plain_best)
     np.testing.assert_array_equal(fast_where, plain_where)
     assert fast_best.dtype == x.dtype
+
+
+def training_step_grads() -> list[np.ndarray]:
+    """The gradients of a small CNN + MLP after two backward passes (the second accumulates)."""
+    mt.manual_seed(0)
+    model = mt.nn.Sequential(mt.nn.Conv2d(2, 3, 3, padding=1), mt.nn.ReLU(), mt.nn.MaxPool2d(2),
+                             mt.nn.Flatten(), mt.nn.Linear(3 * 3 * 3, 4)).double()
+    x = mt.tensor(np.random.default_rng(4).standard_normal((5, 2, 6, 6)))
+    for _ in range(2):
+        model(x).pow(2).sum().backward()
+    return [p.grad.data.copy() for p in model.parameters()]
+
+
+def test_gradient_adoption_equals_always_copying(monkeypatch):
+    adopted = training_step_grads()
+    monkeypatch.setattr(autograd, "can_adopt", lambda *args: False)  # the plain version: always copy
+    copied = training_step_grads()
+    for fast, plain in zip(adopted, copied, strict=True):
+        np.testing.assert_array_equal(fast, plain)
+
+
+def test_adoption_takes_the_fresh_weight_gradient_and_never_the_callers_arrays(monkeypatch):
+    made = []
+    plain_backward = MatMul.backward
+
+    def recording_backward(self, grad):
+        grads = plain_backward(self, grad)
+        made.append(grads[1])
+        return grads
+
+    monkeypatch.setattr(MatMul, "backward", recording_backward)
+    x, w = mt.tensor(np.ones((4, 3))), mt.tensor(np.ones((3, 2)), requires_grad=True)
+    (x @ w).backward(np.ones((4, 2)))
+    assert w.grad.data is made[0]  # adopted: no copy
+
+    seed = np.ones(3)
+    v = mt.tensor(np.zeros(3), requires_grad=True)
+    (v + 0.0).backward(seed)  # add passes the seed itself through to v
+    seed[0] = 7.0
+    assert v.grad.data[0] == 1.0  # a copy, not the caller's seed
+
+    held = mt.tensor(np.full(3, 2.0))
+    u = mt.tensor(np.zeros(3), requires_grad=True)
+    u.register_hook(lambda g: held)
+    (u * 3.0).sum().backward()
+    held.data[0] = 9.0
+    assert u.grad.data[0] == 2.0  # a copy, not the hook's result
