@@ -6,6 +6,7 @@ pass receives the sum of the gradients of all its copies.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -232,7 +233,8 @@ class MatMul(Function):
                 # GEMM followed by a sum over the batch. When b is a transposed view (x @ W.T in
                 # a linear layer), compute (g^T a)^T instead of a^T g: the same numbers, laid out
                 # so that W's gradient comes back in W's own C order with no transposing copy.
-                rows_a, rows_g = a2.reshape(-1, a2.shape[-1]), g2.reshape(-1, g2.shape[-1])
+                rows = math.prod(a2.shape[:-1])  # not -1: it is ambiguous when a dim is 0
+                rows_a, rows_g = a2.reshape(rows, a2.shape[-1]), g2.reshape(rows, g2.shape[-1])
                 transposed_view = b2.flags.f_contiguous and not b2.flags.c_contiguous
                 grad_b = (rows_g.T @ rows_a).T if transposed_view else rows_a.T @ rows_g
                 grad_b = grad_b.reshape(b.shape)
@@ -260,14 +262,14 @@ class MatMul(Function):
 # Public functions
 # ---------------------------------------------------------------------------------------------
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b with broadcasting."""
-    return Add.apply(*binary_operands(a, b))
+def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
+    """a + alpha * b with broadcasting."""
+    return Add.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a - b with broadcasting."""
-    return Sub.apply(*binary_operands(a, b))
+def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
+    """a - alpha * b with broadcasting."""
+    return Sub.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -309,3 +311,22 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}"
         )
     return MatMul.apply(a, b)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """The product of two matrices (2-D only, no broadcasting). torch.mm"""
+    for name, t in (("self", a), ("mat2", b)):
+        if t.ndim != 2:
+            raise RuntimeError(f"mm: {name} must be a matrix, got shape {t.shape}")
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix products of two batches of matrices, (B, n, k) @ (B, k, m) (no broadcasting). torch.bmm"""
+    for name, t in (("batch1", a), ("batch2", b)):
+        if t.ndim != 3:
+            raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape {t.shape}")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch1 and batch2 must have same number of batches, got {a.shape[0]} "
+                           f"and {b.shape[0]}")
+    return matmul(a, b)
