@@ -327,8 +327,9 @@ def _accumulate_into_grad(tensor: Tensor, grad: Any, adoptable: bool = False) ->
 
     A new `.grad` never aliases an array someone else holds: it is a copy laid out in C order
     like the tensor itself (a transposed gradient would make every optimizer update stride
-    badly), except that a fresh array this backward pass made and hands to no one else
-    (`adoptable`) is kept as it is, saving a copy of every weight gradient on every step.
+    badly). That copy is the plain version; the fast path (`adoptable`, see `can_adopt`) keeps
+    a fresh array this backward pass made as it is, saving a copy of every weight gradient on
+    every step (tested equal to the plain version in tests/engine/test_plain_vs_fast.py).
     A gradient that is a tensor (create_graph=True) is kept as it is, graph included; adding to
     an existing `.grad` then makes a new tensor, as in torch.
     """
@@ -444,12 +445,18 @@ def _backward_pass(roots: list[Tensor], seeds: list[Any], retain_graph: bool, cr
             captured[id(leaf)] = final
         elif leaf.requires_grad:
             owner = None if create_graph else _owner(total)
-            adoptable = (final is total and owner is not None and id(owner) not in handed_out
-                         and isinstance(owner, np.ndarray) and owner.flags.owndata
-                         and owner.size == total.size)
-            _accumulate_into_grad(leaf, final, adoptable=adoptable)
+            _accumulate_into_grad(leaf, final, adoptable=can_adopt(total, final, handed_out))
             handed_out.add(id(owner))
     return None if target_ids is None else {key: captured.get(key) for key in target_ids}
+
+
+def can_adopt(total: Any, final: Any, handed_out: set[int]) -> bool:
+    """Whether a leaf's gradient array may become its `.grad` without a copy (the fast path of
+    `_accumulate_into_grad`): it is an array no hook replaced, that owns all of its memory, and
+    that nobody outside this backward pass holds (not a seed, not a hook's result)."""
+    owner = _owner(total) if isinstance(total, np.ndarray) else None
+    return (final is total and isinstance(owner, np.ndarray) and id(owner) not in handed_out
+            and owner.flags.owndata and owner.size == total.size)
 
 
 def _owner(array: np.ndarray) -> object:

@@ -190,12 +190,32 @@ class Pow(BroadcastingOp):
         return grad_a, grad_b
 
 
+def plain_weight_grad(a: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """dL/db = a^T @ g for out = a @ b, summed over the batch dims b was broadcast along."""
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b.shape)
+
+
+def shared_weight_grad(a: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Fast path of `plain_weight_grad` for a 2-D b (one weight shared by every batch row).
+
+    Saves the batched GEMM and the sum over the batch that follows it: all rows fold into one
+    GEMM. And when b is a transposed view (x @ W.T in a linear layer), it computes (g^T a)^T
+    instead of a^T g, the same numbers laid out in W's own C order, which saves a transposing
+    copy. Tested equal to the plain version in tests/engine/test_plain_vs_fast.py.
+    """
+    rows = math.prod(a.shape[:-1])  # not -1: it is ambiguous when a dim is 0
+    rows_a, rows_g = a.reshape(rows, a.shape[-1]), g.reshape(rows, g.shape[-1])
+    transposed_view = b.flags.f_contiguous and not b.flags.c_contiguous
+    return (rows_g.T @ rows_a).T if transposed_view else rows_a.T @ rows_g
+
+
 class MatMul(Function):
     """out = a @ b (NumPy/torch matmul semantics: 1-D, 2-D, batched with broadcast batch dims).
 
     For 2-D operands: da = g @ b^T, db = a^T @ g. A 1-D `a` is treated as a row (1, k) and a
     1-D `b` as a column (k, 1); those added dims are removed again. Batch dims of an operand
-    that was broadcast are summed away by `unbroadcast`.
+    that was broadcast are summed away by `unbroadcast`. db is `plain_weight_grad`, or its fast
+    path `shared_weight_grad` when b is 2-D (the weight of a linear layer).
 
     PyTorch equivalent: torch.matmul
     """
@@ -228,19 +248,8 @@ class MatMul(Function):
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            if b2.ndim == 2:
-                # A shared 2-D weight: fold all batch rows into one GEMM instead of a batched
-                # GEMM followed by a sum over the batch. When b is a transposed view (x @ W.T in
-                # a linear layer), compute (g^T a)^T instead of a^T g: the same numbers, laid out
-                # so that W's gradient comes back in W's own C order with no transposing copy.
-                rows = math.prod(a2.shape[:-1])  # not -1: it is ambiguous when a dim is 0
-                rows_a, rows_g = a2.reshape(rows, a2.shape[-1]), g2.reshape(rows, g2.shape[-1])
-                transposed_view = b2.flags.f_contiguous and not b2.flags.c_contiguous
-                grad_b = (rows_g.T @ rows_a).T if transposed_view else rows_a.T @ rows_g
-                grad_b = grad_b.reshape(b.shape)
-            else:
-                grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
-                grad_b = grad_b.reshape(b.shape)
+            weight_grad = shared_weight_grad if b2.ndim == 2 else plain_weight_grad
+            grad_b = weight_grad(a2, g2, b2).reshape(b.shape)
         return grad_a, grad_b
 
     def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
