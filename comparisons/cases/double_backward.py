@@ -329,6 +329,19 @@ module("TransformerEncoderLayer", lambda: torch.nn.TransformerEncoderLayer(6, 2,
        lambda: mt.nn.TransformerEncoderLayer(6, 2, 8, dropout=0.0), [randn(3, 2, 6)], forward=math_attention)
 
 
+# -- recurrent layers (the fused scans' differentiable backward is the cells unrolled) ----------------
+module("RNN_tanh_2layers_bidirectional", lambda: torch.nn.RNN(3, 4, num_layers=2, bidirectional=True),
+       lambda: mt.nn.RNN(3, 4, num_layers=2, bidirectional=True), [randn(4, 2, 3)])
+module("RNN_relu_hx", lambda: torch.nn.RNN(3, 4, nonlinearity="relu"),
+       lambda: mt.nn.RNN(3, 4, nonlinearity="relu"), [randn(3, 2, 3), randn(1, 2, 4)])
+module("LSTM_hx", lambda: torch.nn.LSTM(3, 4), lambda: mt.nn.LSTM(3, 4),
+       [randn(4, 2, 3), randn(1, 2, 4), randn(1, 2, 4)], forward=lambda m, a: m(a[0], (a[1], a[2])))
+module("LSTM_bidirectional_batch_first", lambda: torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True),
+       lambda: mt.nn.LSTM(3, 4, batch_first=True, bidirectional=True), [randn(2, 3, 3)])
+module("GRU_2layers", lambda: torch.nn.GRU(3, 4, num_layers=2), lambda: mt.nn.GRU(3, 4, num_layers=2),
+       [randn(4, 2, 3)])
+module("LSTMCell", lambda: torch.nn.LSTMCell(3, 4), lambda: mt.nn.LSTMCell(3, 4), [randn(2, 3)])
+
 # -- uses of second derivatives ------------------------------------------------------------------------
 
 def _critics() -> tuple[torch.nn.Module, Any]:
