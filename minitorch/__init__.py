@@ -26,8 +26,9 @@ from minitorch.creation import (
     zeros,
     zeros_like,
 )
+from minitorch.device import device
 from minitorch.gradcheck import gradcheck
-from minitorch.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from minitorch.ops.arithmetic import add, bmm, div, matmul, mm, mul, neg, pow, sub
 from minitorch.ops.comparison import allclose, eq, ge, gt, isclose, le, logical_not, lt, ne
 from minitorch.ops.elementwise import (
     abs,
@@ -71,11 +72,12 @@ from minitorch.ops.shape import (
     squeeze,
     stack,
     transpose,
+    unbind,
     unsqueeze,
 )
 from minitorch.random import manual_seed
 from minitorch.serialization import load, save
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype, set_default_dtype
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from minitorch.random import default_generator
-from minitorch.tensor import DEFAULT_FLOAT, Tensor, as_array
+from minitorch.tensor import Tensor, as_array, get_default_dtype
 
 Shape = int | Sequence[int]
 
@@ -38,11 +38,11 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_size(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(np.zeros(_size(size), dtype=dtype or get_default_dtype()), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_size(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(np.ones(_size(size), dtype=dtype or get_default_dtype()), requires_grad)
 
 
 def full(size: Shape, fill_value: float | int | bool, dtype: Any = None,
@@ -60,30 +60,30 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
-    dtype = dtype or (np.int64 if integral else DEFAULT_FLOAT)
+    dtype = dtype or (np.int64 if integral else get_default_dtype())
     return _make(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end inclusive."""
-    return _make(np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(np.linspace(start, end, steps).astype(dtype or get_default_dtype()), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(np.eye(n, m, dtype=dtype or get_default_dtype()), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     values = default_generator().random(_size(size))
-    return _make(values.astype(dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(values.astype(dtype or get_default_dtype()), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     values = default_generator().standard_normal(_size(size))
-    return _make(values.astype(dtype or DEFAULT_FLOAT), requires_grad)
+    return _make(values.astype(dtype or get_default_dtype()), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = None) -> Tensor:

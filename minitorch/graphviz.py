@@ -76,7 +76,7 @@ def to_dot(tensor: Tensor, params: Mapping[str, Tensor] | Iterable[tuple[str, Te
     seen.add(id(root))
     while stack:
         fn = stack.pop()
-        output = fn._output() if fn._output is not None else None
+        output = fn._outputs[0]() if fn._outputs else None
         key = node_id(fn)
         label = f"{fn.name}\n{_shape(output)}"
         style = ', style=filled, fillcolor="#ffe7b3"' if fn is root else ""

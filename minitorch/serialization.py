@@ -8,10 +8,14 @@ A checkpoint is an ordinary NumPy `.npz` archive instead:
   (dicts, lists, tuples, numbers, strings, None), with each array replaced by its entry name.
 
 Dict keys keep their type (an optimizer state dict is keyed by parameter index, an int), so
-what `load` returns has the structure `save` was given. The file is written to a temporary
-file in the same folder and renamed over the target, so a crash mid-write never leaves a
-half-written checkpoint under the real name. `load` reads everything before returning: a
-truncated or foreign file raises an error naming it, before anything could be loaded into a model.
+what `load` returns has the structure `save` was given. Everything is checked before the
+destination is touched (an array of Python objects, which NumPy would pickle, is refused).
+The file is written to a temporary file in the same folder and renamed over the target, so a
+crash mid-write never leaves a half-written checkpoint under the real name; a symlink is
+followed (its target is replaced) and the file gets the mode a plain `open` would give it
+(an existing file keeps its mode, a new one gets 0666 minus the umask). `load` reads
+everything before returning: a truncated, corrupt or foreign file (a malformed header
+included) raises RuntimeError naming it, before anything could be loaded into a model.
 
 PyTorch equivalent: `torch.save`, `torch.load(weights_only=True)`.
 """
@@ -39,7 +43,11 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, Tensor | np.ndarray | np.generic):
         name = f"arr_{len(arrays)}"
         kind = "tensor" if isinstance(obj, Tensor) else "array" if isinstance(obj, np.ndarray) else "scalar"
-        arrays[name] = np.asarray(obj.data if isinstance(obj, Tensor) else obj)
+        array = np.asarray(obj.data if isinstance(obj, Tensor) else obj)
+        if array.dtype.hasobject:
+            raise TypeError(f"save: cannot save an array of dtype {array.dtype} (Python objects would need "
+                            "pickle); convert it to numbers first")
+        arrays[name] = array
         return {kind: name}
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
@@ -58,30 +66,53 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if not isinstance(node, dict):
+    """The object `_encode` described; ValueError for any node `_encode` cannot have written."""
+    if node is None or isinstance(node, bool | int | float | str):
         return node
+    if not isinstance(node, dict) or len(node) != 1:
+        raise ValueError(f"malformed header: {str(node)[:60]!r} is not a one-entry object")
     ((kind, value),) = node.items()
-    if kind == "tensor":
-        return Tensor(arrays[value])
-    if kind == "array":
-        return arrays[value]
-    if kind == "scalar":
-        return arrays[value][()]
+    if kind in ("tensor", "array", "scalar"):
+        if not isinstance(value, str) or value not in arrays:
+            raise ValueError(f"malformed header: {kind} {str(value)[:60]!r} names no array of the file")
+        array = arrays[value]
+        return Tensor(array) if kind == "tensor" else array if kind == "array" else array[()]
+    if kind not in ("dict", "counter", "list", "tuple") or not isinstance(value, list):
+        raise ValueError(f"malformed header: unknown node {kind!r} or its items are not a list")
     if kind in ("dict", "counter"):
-        items = {key: _decode(item, arrays) for key, item in value}
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
+            raise ValueError(f"malformed header: the items of a {kind} are not [key, value] pairs")
+        items = {_hashable_key(key): _decode(item, arrays) for key, item in value}
         return Counter(items) if kind == "counter" else items
     items = [_decode(item, arrays) for item in value]
     return tuple(items) if kind == "tuple" else items
 
 
+def _hashable_key(key: Any) -> Any:
+    if not isinstance(key, str | int | float | bool):
+        raise ValueError(f"malformed header: dict key {str(key)[:60]!r} is not a str, int, float or bool")
+    return key
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode `open(path, "w")` would leave: the existing file's, else 0666 minus the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write `obj` (a state dict, or any nest of tensors, arrays and plain values) to `path` atomically."""
-    path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     structure = json.dumps({"format": FORMAT, "object": _encode(obj, arrays)})
+    path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_file_mode(path)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays, **{STRUCTURE_KEY: np.array(structure)})
             f.flush()
@@ -109,10 +140,10 @@ def load(path: str | os.PathLike) -> Any:
                 raise ValueError(f"it has no {STRUCTURE_KEY!r} entry, so minitorch.save did not write it")
             arrays = {name: archive[name] for name in archive.files}  # reads and CRC-checks every entry
         header = json.loads(str(arrays.pop(STRUCTURE_KEY)))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"unknown format {header.get('format')!r} (expected {FORMAT!r})")
+        if not isinstance(header, dict) or header.get("format") != FORMAT or "object" not in header:
+            raise ValueError(f"the header is not a {FORMAT!r} object: {str(header)[:60]!r}")
         return _decode(header["object"], arrays)
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as err:
+    except (ValueError, OSError, EOFError, KeyError, RecursionError, zipfile.BadZipFile) as err:
         raise RuntimeError(
             f"load: {path} is not a valid minitorch checkpoint (truncated, corrupt, or another format): {err}"
         ) from err

@@ -21,28 +21,69 @@ from typing import Any
 import numpy as np
 
 from minitorch import autograd
+from minitorch import device as _device
 
-DEFAULT_FLOAT = np.dtype(np.float32)
+_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of new floating tensors: float32 unless `set_default_dtype` changed it."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make `dtype` (float16, float32 or float64) the dtype of tensors made from Python floats
+    (`tensor([1.0])`) and of the creation functions and layers' parameters, as
+    `torch.set_default_dtype` does. NumPy arrays keep their own dtype."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, "
+                        f"got {dtype}")
+    _default_dtype = dtype
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert Python/NumPy data to an array the way `torch.tensor` infers dtypes.
 
-    Python floats become float32 (torch's default dtype), Python ints int64, bools bool;
-    NumPy arrays keep their dtype. `dtype` overrides the inference.
+    Python floats become the default dtype (float32 unless changed), Python ints int64, bools bool;
+    NumPy arrays keep their dtype. `dtype` overrides the inference. Ragged nesting or values
+    that are not numbers (strings, None, objects) raise ValueError / TypeError.
     """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, np.ndarray | np.generic):
-        return np.array(data)
-    array = np.array(data)
+    try:
+        array = np.array(data, dtype=None if dtype is None else np.dtype(dtype))
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise
+        raise ValueError(f"tensor: the nested sequences have different lengths (ragged): {err}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__} {str(data)[:60]!r}: it holds "
+                        f"values of dtype {array.dtype}, not numbers")
+    if dtype is not None or isinstance(data, np.ndarray | np.generic):
+        return array
     if array.dtype.kind == "f":
-        return array.astype(DEFAULT_FLOAT)
+        return array.astype(get_default_dtype())
     if array.dtype.kind in "iu":
         return array.astype(np.int64)
     return array
+
+
+def to_arguments(*args: Any, dtype: Any = None, device: Any = None) -> np.dtype | None:
+    """The dtype that `.to(...)`'s arguments ask for (None: keep it); raises for a device other
+    than the CPU. Positional arguments as in torch: a device (or its name), a dtype, a tensor."""
+    for arg in args:
+        if isinstance(arg, str | _device.device):
+            device = arg
+        elif isinstance(arg, Tensor):
+            dtype = arg.dtype
+        else:
+            dtype = arg
+    if device is not None:
+        _device.device(device)
+    return None if dtype is None else np.dtype(dtype)
 
 
 class RemovableHandle:
@@ -64,6 +105,7 @@ class Tensor:
 
     __array_ufunc__ = None  # make `np.float32(2) * tensor` call Tensor.__rmul__
     __hash__ = object.__hash__  # __eq__ is elementwise, identity stays hashable
+    _output_nr = 0  # which output of its grad_fn this tensor is (ops with several outputs)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self.data: np.ndarray = data if isinstance(data, np.ndarray) else as_array(data)
@@ -72,6 +114,7 @@ class Tensor:
         self._requires_grad = False
         self._hooks: dict[int, Callable] = {}
         self._retains_grad = False
+        self._version_counter = autograd.VersionCounter()
         self.requires_grad = requires_grad
 
     # -- autograd attributes ------------------------------------------------------------------
@@ -119,34 +162,22 @@ class Tensor:
         self._hooks[handle.id] = hook
         return handle
 
-    def backward(self, gradient: Tensor | np.ndarray | None = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Tensor | np.ndarray | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, scaled by `gradient`.
 
         `gradient` is dL/d(self); it may be omitted only when self has one element (a loss).
+        `create_graph=True` makes the gradients differentiable (for second derivatives);
+        `inputs` limits the accumulation to those tensors. See `minitorch.autograd.backward`.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward: element 0 of tensors does not require grad and does not have a grad_fn"
-            )
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be implicitly created only for scalar outputs; this "
-                    f"tensor has shape {self.shape}, pass `gradient` of the same shape"
-                )
-            seed = np.ones_like(self.data)
-        else:
-            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if seed.shape != self.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {seed.shape} but the tensor has shape {self.shape}"
-                )
-            seed = seed.astype(self.dtype, copy=False)
-        autograd.backward(self, seed, retain_graph=retain_graph)
+        autograd.backward(self, None if gradient is None else gradient, retain_graph=retain_graph,
+                          create_graph=create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (shares memory, as in torch)."""
-        return Tensor(self.data)
+        """The same values, cut from the graph (shares memory and version counter, as in torch)."""
+        detached = Tensor(self.data)
+        detached._version_counter = self._version_counter
+        return detached
 
     # -- array attributes ---------------------------------------------------------------------
     @property
@@ -212,7 +243,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extras = []
-        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
+        if self.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype=minitorch.{self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -221,8 +252,23 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     # -- dtype conversion (differentiable between float types) -----------------------------------
-    def to(self, dtype: Any) -> Tensor:
-        return _shape.astype(self, np.dtype(dtype))
+    @property
+    def device(self) -> _device.device:
+        """Always the CPU (see `minitorch.device`)."""
+        return _device.CPU
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`, as in torch: a
+        tensor of the new dtype (self when nothing changes). A device other than the CPU is an
+        error (see `minitorch.device`)."""
+        dtype = to_arguments(*args, dtype=dtype, device=device)
+        return self if dtype is None else _shape.astype(self, dtype)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise RuntimeError(f"cuda: {_device.CPU_ONLY}")
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -246,22 +292,52 @@ class Tensor:
         return self.to(other.dtype)
 
     # -- in-place updates (outside the graph: for optimizers, init and buffers) ----------------
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (torch's `Tensor._version`)."""
+        return self._version_counter.value
+
+    def _increment_version(self) -> None:
+        """Record one in-place change: a node that saved this tensor will refuse to backward."""
+        self._version_counter.value += 1
+
     def _check_inplace(self, op: str) -> None:
-        if autograd.is_grad_enabled() and self.requires_grad:
+        if not (autograd.is_grad_enabled() and self.requires_grad):
+            return
+        if self.is_leaf:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap it in `with minitorch.no_grad():`"
             )
+        raise RuntimeError(
+            f"{op}: a non-leaf tensor that requires grad (an output of {type(self.grad_fn).__name__}) cannot "
+            "be changed in place: minitorch's in-place methods work outside the graph, so its gradient "
+            "would be wrong (torch records the change in the graph instead); make a new tensor, "
+            "e.g. `y = y * 0` instead of `y.zero_()`"
+        )
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.data[...] = 0
+        self._increment_version()
         return self
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = value
+        self._increment_version()
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value` in place, as NumPy assigns (outside the graph, like `fill_`)."""
+        self._check_inplace("setitem")
+        index = (tuple(_shape.index_part(p) for p in index) if isinstance(index, tuple)
+                 else _shape.index_part(index))
+        try:
+            self.data[index] = value.data if isinstance(value, Tensor) else value
+        except (ValueError, IndexError) as err:
+            raise type(err)(f"setitem: {err} (tensor shape {self.shape})") from err
+        self._increment_version()
 
     def copy_(self, source: Tensor | np.ndarray) -> Tensor:
         self._check_inplace("copy_")
@@ -273,6 +349,7 @@ class Tensor:
                 f"copy_: source of shape {values.shape} cannot be copied into a tensor of "
                 f"shape {self.shape}"
             ) from err
+        self._increment_version()
         return self
 
     # -- operators ------------------------------------------------------------------------------
@@ -343,11 +420,11 @@ class Tensor:
         return _compare.logical_not(self)
 
     # -- methods that mirror torch.Tensor's (each forwards to the op of the same name) ---------
-    def add(self, other: Any) -> Tensor:
-        return _arith.add(self, other)
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        return _arith.add(self, other, alpha=alpha)
 
-    def sub(self, other: Any) -> Tensor:
-        return _arith.sub(self, other)
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        return _arith.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> Tensor:
         return _arith.mul(self, other)
@@ -360,6 +437,12 @@ class Tensor:
 
     def matmul(self, other: Tensor) -> Tensor:
         return _arith.matmul(self, other)
+
+    def mm(self, other: Tensor) -> Tensor:
+        return _arith.mm(self, other)
+
+    def bmm(self, other: Tensor) -> Tensor:
+        return _arith.bmm(self, other)
 
     def neg(self) -> Tensor:
         return _arith.neg(self)
@@ -391,7 +474,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return _elem.relu(self)
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return _elem.clamp(self, min, max)
 
     clip = clamp
@@ -402,7 +485,7 @@ class Tensor:
     def minimum(self, other: Tensor) -> Tensor:
         return _elem.minimum(self, other)
 
-    def masked_fill(self, mask: Tensor, value: float) -> Tensor:
+    def masked_fill(self, mask: Tensor, value: float | Tensor) -> Tensor:
         return _elem.masked_fill(self, mask, value)
 
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
@@ -494,6 +577,9 @@ class Tensor:
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _shape.unbind(self, dim)
 
     def contiguous(self) -> Tensor:
         return self

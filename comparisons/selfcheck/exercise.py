@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from comparisons.selfcheck.locale import zh
+
 CHAPTERS: dict[str, tuple[str, str]] = {
     "basics": ("Deep-learning basics", "深度学习基础"),
     "tensor": ("Tensor", "张量"),
@@ -36,6 +38,9 @@ CHAPTERS: dict[str, tuple[str, str]] = {
     "rnn": ("RNN/LSTM/GRU", "循环神经网络"),
     "training": ("Training techniques", "训练技巧"),
     "debugging": ("Model debugging and visualization", "模型调试与可视化"),
+    "mnist": ("MNIST project", "MNIST 项目"),
+    "cifar10": ("CIFAR-10 project", "CIFAR-10 项目"),
+    "sentiment": ("Text sentiment project", "文本情感分析项目"),
 }
 
 DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
@@ -70,7 +75,6 @@ class Exercise:
     name: str
     chapter: str
     title: str
-    title_zh: str
     difficulty: Literal[1, 2, 3]
     signature: str  # what follows `def ` in the stub, without the colon
     doc: str
@@ -83,6 +87,11 @@ class Exercise:
     rtol: float = 1e-5
     validate: Callable[[Case, Any], str | None] | None = None
     seed: int = 0  # of the cases' random inputs: the same cases on every run
+
+    @property
+    def title_zh(self) -> str:
+        """The Chinese title, from the Chinese table (`locale/zh.py`)."""
+        return zh.TITLES.get(self.name, "")
 
 
 _REGISTRY: dict[str, Exercise] = {}

@@ -7,8 +7,9 @@ checkout it lives in.
 
 - `setup()`: fixed seeds (Python, NumPy, torch, minitorch), one thread, small figures.
 - `show_source(obj)`: the source of a minitorch function or class, headed by `file:line`.
-- `compare(name, mine, theirs)`: the largest absolute difference between a minitorch result and
-  a torch result, printed on one line.
+- `show_between(obj, start, end)`: an excerpt of a long function, found by its text.
+- `compare(name, mine, theirs)`: prints the largest absolute difference between a minitorch
+  result and a torch result, on one line.
 - `show_graph(tensor)`: the autograd graph behind a tensor as a picture (Graphviz), or its DOT
   text and how to install Graphviz.
 - `data_dir(name)`: the folder of a real dataset (`$MINITORCH_DATA/<name>`).
@@ -50,6 +51,7 @@ def setup(seed: int = 0, threads: int = 1) -> None:
 
 def source_location(obj: Any) -> str:
     """`path:first-last` of an object's source, the path relative to the repository root."""
+    obj = inspect.unwrap(obj)  # a decorated function (a contextmanager): its file, not contextlib
     lines, first = inspect.getsourcelines(obj)
     path = Path(inspect.getsourcefile(obj) or "?").resolve()
     try:
@@ -72,6 +74,23 @@ def show_source(obj: Any, max_lines: int = 60) -> None:
         print(f"# ... {len(lines) - max_lines} more lines in the file")
 
 
+def show_between(obj: Any, start: str, end: str) -> None:
+    """Print the part of `obj`'s source from the first line containing `start` through the next
+    line containing `end`, headed by its `file:line`: an excerpt of a long function (a training
+    loop) found by its text, so it follows the code when lines move."""
+    obj = inspect.unwrap(obj)
+    lines, first = inspect.getsourcelines(obj)
+    begin = next((i for i, line in enumerate(lines) if start in line), None)
+    if begin is None:
+        raise ValueError(f"show_between: {start!r} not found in the source of {obj.__name__}")
+    stop = next((i for i in range(begin, len(lines)) if end in lines[i]), None)
+    if stop is None:
+        raise ValueError(f"show_between: {end!r} not found after {start!r} in {obj.__name__}")
+    path = source_location(obj).rsplit(":", 1)[0]
+    print(f"# {path}:{first + begin}-{first + stop}")
+    print(textwrap.dedent("".join(lines[begin:stop + 1])).rstrip("\n"))
+
+
 def to_numpy(x: Any) -> np.ndarray:
     """A NumPy array from a minitorch Tensor, a torch tensor, an array or a number."""
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # torch
@@ -81,14 +100,14 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def compare(name: str, mine: Any, theirs: Any) -> float:
-    """Print and return max |mine - theirs| (minitorch against torch), checking shapes match."""
+def compare(name: str, mine: Any, theirs: Any, between: str = "minitorch - torch") -> None:
+    """Print max |mine - theirs| on one line (`between` names the two sides); the shapes must
+    match. (Nothing is returned, so a cell ending with compare() shows no stray value.)"""
     a, b = to_numpy(mine), to_numpy(theirs)
     if a.shape != b.shape:
         raise ValueError(f"compare({name!r}): shapes differ, minitorch {a.shape} vs torch {b.shape}")
     diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
-    print(f"{name:<32} shape {str(a.shape):<16} max |minitorch - torch| = {diff:.2e}")
-    return diff
+    print(f"{name:<32} shape {str(a.shape):<16} max |{between}| = {diff:.2e}")
 
 
 def show_graph(tensor: Any, params: Any = None) -> Any:

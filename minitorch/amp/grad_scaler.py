@@ -96,6 +96,7 @@ class GradScaler:
                                      "master weights in float32 and use autocast for the forward pass)")
                 found_inf = found_inf or not bool(np.isfinite(p.grad.data).all())
                 p.grad.data *= inv_scale.astype(p.grad.dtype)
+                p.grad._increment_version()
         state.update(stage=UNSCALED, found_inf=found_inf)
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:

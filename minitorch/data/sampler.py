@@ -48,9 +48,10 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            empty = " (the dataset is empty: there is nothing to shuffle)" if num_samples is None else ""
             raise ValueError(
-                f"RandomSampler: num_samples should be a positive integer, but got {num_samples}"
+                f"RandomSampler: num_samples should be a positive integer, but got {self.num_samples}{empty}"
             )
 
     @property

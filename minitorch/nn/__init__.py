@@ -15,5 +15,6 @@ from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
 from minitorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from minitorch.nn.rnn import GRU, LSTM, RNN
+from minitorch.nn.rnn_cell import GRUCell, LSTMCell, RNNCell
 from minitorch.nn.sparse import Embedding
 from minitorch.nn.transformer import TransformerEncoder, TransformerEncoderLayer

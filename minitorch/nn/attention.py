@@ -28,7 +28,7 @@ from minitorch.nn.linear import Linear
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
 from minitorch.ops.reductions import softmax
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 def additive_mask(mask: Tensor | None, dtype: np.dtype, true_means: str, op: str) -> Tensor | None:
@@ -105,9 +105,9 @@ class MultiheadAttention(Module):
             )
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        self.in_proj_weight = Parameter(np.zeros((3 * embed_dim, embed_dim), dtype=np.float32))
+        self.in_proj_weight = Parameter(np.zeros((3 * embed_dim, embed_dim), dtype=get_default_dtype()))
         if bias:
-            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=np.float32))
+            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=get_default_dtype()))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)

@@ -18,7 +18,7 @@ import numpy as np
 from minitorch.nn import functional as F
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 class _BatchNorm(Module):
@@ -30,14 +30,14 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=DEFAULT_FLOAT))
-            self.bias = Parameter(np.zeros(num_features, dtype=DEFAULT_FLOAT))
+            self.weight = Parameter(np.ones(num_features, dtype=get_default_dtype()))
+            self.bias = Parameter(np.zeros(num_features, dtype=get_default_dtype()))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=DEFAULT_FLOAT)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=DEFAULT_FLOAT)))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=get_default_dtype())))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=get_default_dtype())))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
@@ -49,6 +49,8 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
+            for buffer in (self.running_mean, self.running_var, self.num_batches_tracked):
+                buffer._increment_version()
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self.expected_dims:
@@ -59,6 +61,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            self.num_batches_tracked._increment_version()
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch_stats = self.training or self.running_mean is None

@@ -67,6 +67,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     """Write `values` into the tensor in place (outside the graph), keeping its dtype."""
     tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    tensor._increment_version()
     return tensor
 
 
@@ -83,6 +84,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with `val`."""
     tensor.data[...] = val
+    tensor._increment_version()
     return tensor
 
 

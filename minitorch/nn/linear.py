@@ -11,15 +11,15 @@ from minitorch.nn import functional as F
 from minitorch.nn import init
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 def add_weight_and_bias(module: Module, weight_shape: tuple[int, ...], bias: bool) -> None:
     """Register float32 `weight` of `weight_shape` and, if `bias`, `bias` of size weight_shape[0]
     (else `bias` is None, as in torch); fill them with `reset_weight_and_bias`."""
-    module.weight = Parameter(np.zeros(weight_shape, dtype=DEFAULT_FLOAT))
+    module.weight = Parameter(np.zeros(weight_shape, dtype=get_default_dtype()))
     if bias:
-        module.bias = Parameter(np.zeros(weight_shape[0], dtype=DEFAULT_FLOAT))
+        module.bias = Parameter(np.zeros(weight_shape[0], dtype=get_default_dtype()))
     else:
         module.register_parameter("bias", None)
     reset_weight_and_bias(module.weight, module.bias)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import RemovableHandle, Tensor
+from minitorch.tensor import RemovableHandle, Tensor, to_arguments
 
 
 class IncompatibleKeys(NamedTuple):
@@ -202,9 +202,12 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating parameters and buffers to `dtype` in place (integer buffers stay)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+        """Convert floating parameters and buffers to `dtype` in place (integer buffers stay).
+        Arguments as in `Tensor.to`; a device other than the CPU is an error."""
+        dtype = to_arguments(*args, dtype=dtype, device=device)
+        if dtype is None:
+            return self
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.dtype.kind == "f":
                 tensor.data = tensor.data.astype(dtype)
@@ -235,8 +238,9 @@ class Module:
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values (Tensors or NumPy arrays) into the parameters and buffers by name.
 
-        Everything is checked before anything is copied: with `strict`, a missing or unexpected
-        key is an error; a shape mismatch is always an error. On error, nothing was changed.
+        Everything is checked and converted to the target's dtype before anything is copied:
+        with `strict`, a missing or unexpected key is an error; a shape mismatch or a value that
+        is not numbers is always an error. On error, nothing was changed.
         """
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
@@ -247,22 +251,27 @@ class Module:
             problems += [
                 f"unexpected key {k!r} (shape {np.shape(_array(state_dict[k]))})" for k in unexpected
             ]
+        converted = {}
         for key, target in own.items():
             if key in state_dict:
-                shape = np.shape(_array(state_dict[key]))
-                if shape != target.shape:
+                value = _array(state_dict[key])
+                if value.shape != target.shape:
                     problems.append(
-                        f"size mismatch for {key!r}: copying a value of shape {shape}, the shape in "
+                        f"size mismatch for {key!r}: copying a value of shape {value.shape}, the shape in "
                         f"the current model is {target.shape}"
                     )
+                elif value.dtype.kind not in "biuf":
+                    problems.append(f"{key!r}: a value of dtype {value.dtype} is not numbers")
+                else:
+                    converted[key] = value.astype(target.dtype)
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__} (nothing was loaded):\n  "
                 + "\n  ".join(problems)
             )
-        for key, target in own.items():
-            if key in state_dict:
-                np.copyto(target.data, _array(state_dict[key]), casting="unsafe")
+        for key, value in converted.items():
+            np.copyto(own[key].data, value)
+            own[key]._increment_version()
         return IncompatibleKeys(missing, unexpected)
 
     # -- hooks ----------------------------------------------------------------------------------

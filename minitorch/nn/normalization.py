@@ -9,7 +9,7 @@ import numpy as np
 from minitorch.nn import functional as F
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 class LayerNorm(Module):
@@ -25,9 +25,9 @@ class LayerNorm(Module):
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=DEFAULT_FLOAT))
+            self.weight = Parameter(np.ones(shape, dtype=get_default_dtype()))
             if bias:
-                self.bias = Parameter(np.zeros(shape, dtype=DEFAULT_FLOAT))
+                self.bias = Parameter(np.zeros(shape, dtype=get_default_dtype()))
             else:
                 self.register_parameter("bias", None)
         else:

@@ -29,10 +29,11 @@ from minitorch.nn import functional as F
 from minitorch.nn import init
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
+from minitorch.nn.rnn_cell import gru_step, lstm_step, rnn_step
 from minitorch.ops.shape import cat, stack
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
-Scanned = tuple[np.ndarray, tuple[np.ndarray, ...]]  # the output, and what the backward needs
+Scanned = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]  # the outputs, what the backward needs
 Gradients = tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]  # dA, dR, initial states'
 
 # ---------------------------------------------------------------------------------------------
@@ -45,9 +46,10 @@ class RecurrentScan(Function):
 
     Inputs: x (T, B, I), the initial state(s) (B, H) (h0; LSTM also c0), W_ih (G*H, I),
     W_hh (G*H, H) and, when the layer has biases, b_ih and b_hh (G*H,).
-    Output: the hidden state of every step, (T, B, H), in input time order (the reverse
-    direction processes t = T-1 .. 0 but still writes step t's state at row t). An LSTM appends
-    its final cell state as row T, so the node has a single output of shape (T+1, B, H).
+    Outputs: the hidden state of every step, (T, B, H), in input time order (the reverse
+    direction processes t = T-1 .. 0 but still writes step t's state at row t); an LSTM's node
+    has a second output, its final cell state c_T (B, H). Each output gets its own gradient in
+    the backward (None when nothing used it).
 
     Forward:  A = x @ W_ih^T + b for all steps (one GEMM), then per step
               P_t = A_t + h_{t-1} @ W_hh^T  (one GEMM for all gates) and the cell's update.
@@ -62,7 +64,8 @@ class RecurrentScan(Function):
 
     n_states = 1  # initial states among the inputs: h0 (LSTM: h0 and c0)
 
-    def forward(self, x: np.ndarray, *args: np.ndarray, reverse: bool, **cell: Any) -> np.ndarray:
+    def forward(self, x: np.ndarray, *args: np.ndarray, reverse: bool,
+                **cell: Any) -> np.ndarray | tuple[np.ndarray, ...]:
         n = self.n_states
         states, (w_ih, w_hh, *biases) = args[:n], args[n:]
         T, B, I = x.shape
@@ -70,13 +73,16 @@ class RecurrentScan(Function):
         self.has_bias = bool(biases)
         self.steps = range(T - 1, -1, -1) if reverse else range(T)
         h_prev = np.empty((T, B, w_hh.shape[1]), dtype=xp.dtype)
-        out, cache = self.scan(xp, states, w_hh, biases, h_prev, **cell)
+        outputs, cache = self.scan(xp, states, w_hh, biases, h_prev, **cell)
         self.save_for_backward(x, w_ih, w_hh, h_prev, *cache)
-        return out
+        return outputs if len(outputs) > 1 else outputs[0]
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, grad: np.ndarray | None,
+                 *final_grads: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
         x, w_ih, w_hh, h_prev, *cache = self.saved_tensors
-        d_a, d_r, d_states = self.scan_backward(grad, w_hh, h_prev, cache)
+        if grad is None:  # only the final cell state was used
+            grad = np.zeros_like(h_prev)
+        d_a, d_r, d_states = self.scan_backward(grad, final_grads, w_hh, h_prev, cache)
         T, B, I = x.shape
         need = self.needs_input_grad[0], *self.needs_input_grad[self.n_states + 1:]
         d_a2 = d_a.reshape(T * B, -1)
@@ -90,12 +96,31 @@ class RecurrentScan(Function):
 
     def scan(self, xp: np.ndarray, states: tuple[np.ndarray, ...], w_hh: np.ndarray,
              biases: list[np.ndarray], h_prev: np.ndarray, **cell: Any) -> Scanned:
-        """The time loop: returns the output and the arrays its backward needs."""
+        """The time loop: returns the outputs and the arrays its backward needs."""
         raise NotImplementedError
 
-    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
-                      cache: list[np.ndarray]) -> Gradients:
-        """BPTT: returns dA (T, B, G*H), dR (None when equal to dA) and the initial states' grads."""
+    def composite(self, x: Tensor, *args: Tensor) -> Tensor | tuple[Tensor, ...]:
+        """The same layer as the cells of nn/rnn_cell.py unrolled over time (differentiable ops):
+        its gradient is this node's differentiable backward (second derivatives through time)."""
+        n = self.n_states
+        states, (w_ih, w_hh, *biases) = list(args[:n]), args[n:]
+        b_ih, b_hh = biases if biases else (None, None)
+        from_input = F.linear(x, w_ih, b_ih)  # every step's input projection at once
+        hidden: list[Tensor | None] = [None] * x.shape[0]
+        for t in self.steps:
+            states = self.step(from_input[t], F.linear(states[0], w_hh, b_hh), states)
+            hidden[t] = states[0]
+        out = stack(hidden, 0)
+        return (out, *states[1:]) if n > 1 else out
+
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        """One time step of the cell on tensors: the new states (h first)."""
+        raise NotImplementedError
+
+    def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
+                      h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
+        """BPTT from dL/d(every h_t) and the gradients of the extra outputs (LSTM: dL/dc_T, or
+        None): returns dA (T, B, G*H), dR (None when equal to dA) and the initial states' grads."""
         raise NotImplementedError
 
 
@@ -127,10 +152,13 @@ class RNNScan(RecurrentScan):
             else:
                 np.maximum(h, 0, out=h)
         self.nonlinearity = nonlinearity
-        return out, (out,)
+        return (out,), (out,)
 
-    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
-                      cache: list[np.ndarray]) -> Gradients:
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return [rnn_step(from_input, from_hidden, self.nonlinearity)]
+
+    def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
+                      h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
         (out,) = cache
         d_a = (1 - out * out) if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
         dh = np.zeros_like(grad[0])
@@ -153,7 +181,7 @@ class LSTMScan(RecurrentScan):
         d[i, f, g, o] = [dc * g, dc * c_{t-1}, dc * i, dh * tanh(c_t)]
         dA_t = d[i, f, g, o] * [i(1-i), f(1-f), 1-g^2, o(1-o)]   (through the activations)
         dL/dc_{t-1} = dc * f,    dL/dh_{t-1} = dA_t @ W_hh
-    The output is (T+1, B, H): the T hidden states, then the final cell state c_T.
+    Two outputs: the T hidden states (T, B, H) and the final cell state c_T (B, H).
     """
 
     op_name = "lstm"
@@ -165,30 +193,26 @@ class LSTMScan(RecurrentScan):
             xp += biases[0] + biases[1]
         h, c = states
         T, B, H = h_prev.shape
-        out = np.empty((T + 1, B, H), dtype=xp.dtype)
+        out = np.empty((T, B, H), dtype=xp.dtype)
         gates, c_prev, tanh_c = xp, np.empty_like(h_prev), np.empty_like(h_prev)
         w_hh_t, rec = np.ascontiguousarray(w_hh.T), np.empty((B, 4 * H), dtype=xp.dtype)
-        # All four activations with one tanh call: sigm(x) = tanh(x/2)/2 + 1/2, so with s = 1/2 on
-        # the i, f, o blocks and s = 1 on the g block, act = s * tanh(s * a) + (1 - s).
-        s = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=xp.dtype), H)
-        one_minus_s = 1 - s
+        scale = lstm_activation_scale(H, xp.dtype)
         for t in self.steps:
             h_prev[t], c_prev[t] = h, c
             a = gates[t]  # A_t, replaced in place by the activated gates
             a += np.matmul(h, w_hh_t, out=rec)
-            a *= s
-            np.tanh(a, out=a)
-            a *= s
-            a += one_minus_s
+            lstm_activations_(a, scale)
             i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             c = f * c + i * g
             np.tanh(c, out=tanh_c[t])
             h = np.multiply(o, tanh_c[t], out=out[t])
-        out[T] = c
-        return out, (gates, c_prev, tanh_c)
+        return (out, c), (gates, c_prev, tanh_c)
 
-    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
-                      cache: list[np.ndarray]) -> Gradients:
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return list(lstm_step(from_input, from_hidden, states[1]))
+
+    def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
+                      h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
         gates, c_prev, tanh_c = cache
         H = h_prev.shape[2]
         # What does not depend on the incoming gradient is computed for all steps at once:
@@ -196,7 +220,8 @@ class LSTMScan(RecurrentScan):
         d_a[..., 2 * H:3 * H] = 1 - gates[..., 2 * H:3 * H] ** 2
         dh_dc = gates[..., 3 * H:] * (1 - tanh_c * tanh_c)  # dh_t/dc_t = o * tanh'(c_t)
         dh = np.zeros_like(grad[0])
-        dc = grad[-1].copy()
+        (d_c_final,) = final_grads
+        dc = np.zeros_like(grad[0]) if d_c_final is None else d_c_final.copy()
         for t in reversed(self.steps):
             a, tc, d = gates[t], tanh_c[t], d_a[t]
             i, f, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H]
@@ -251,10 +276,13 @@ class GRUScan(RecurrentScan):
             r_n[t] = rec[:, 2 * H:]
             np.tanh(xp[t, :, 2 * H:] + r * r_n[t], out=n[t])
             h = np.add(n[t], z * (h - n[t]), out=out[t])
-        return out, (rz, n, r_n)
+        return (out,), (rz, n, r_n)
 
-    def scan_backward(self, grad: np.ndarray, w_hh: np.ndarray, h_prev: np.ndarray,
-                      cache: list[np.ndarray]) -> Gradients:
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return [gru_step(from_input, from_hidden, states[0])]
+
+    def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
+                      h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
         rz, n, r_n = cache
         T, B, H = h_prev.shape
         d_a = np.empty((T, B, 3 * H), dtype=grad.dtype)
@@ -274,12 +302,30 @@ class GRUScan(RecurrentScan):
 
 
 def sigmoid_(a: np.ndarray) -> np.ndarray:
-    """Sigmoid in place, as sigm(x) = (1 + tanh(x / 2)) / 2: one transcendental call, no
-    overflow for large |x| (e^-x would overflow float32 past x = -88)."""
+    """Sigmoid in place, as sigm(x) = (1 + tanh(x / 2)) / 2 (the plain version: `Tensor.sigmoid`).
+    Saves the temporaries of the usual formula and one transcendental call, with no overflow for
+    large |x| (e^-x would overflow float32 past x = -88)."""
     a *= 0.5
     np.tanh(a, out=a)
     a += 1
     a *= 0.5
+    return a
+
+
+def lstm_activation_scale(hidden: int, dtype: np.dtype) -> np.ndarray:
+    """s for `lstm_activations_`: 1/2 on the i, f, o blocks, 1 on the g block (4 * hidden,)."""
+    return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
+
+
+def lstm_activations_(a: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """[sigm, sigm, tanh, sigm] of the gate blocks [i, f, g, o] of a (B, 4H), in place, as
+    s * tanh(s * a) + (1 - s), since sigm(x) = tanh(x/2)/2 + 1/2 (the plain version: the four
+    lines of `LSTMCell`). Saves four temporaries of (B, H) and three of the four activation calls
+    per step."""
+    a *= s
+    np.tanh(a, out=a)
+    a *= s
+    a += 1 - s
     return a
 
 
@@ -323,7 +369,7 @@ class RNNBase(Module):
                 if bias:
                     shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
                 for name, shape in shapes.items():
-                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, np.float32)))
+                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, get_default_dtype())))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -393,14 +439,13 @@ class RNNBase(Module):
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
-                packed = self.scan_fn.apply(x, *(s[index] for s in initial),
-                                            *self.layer_weights(layer, direction),
-                                            reverse=bool(direction), **self.cell_options())
-                out = packed[:T] if len(state_names) == 2 else packed
+                out, *final_cell = _as_tuple(self.scan_fn.apply(
+                    x, *(s[index] for s in initial), *self.layer_weights(layer, direction),
+                    reverse=bool(direction), **self.cell_options()))
                 outputs.append(out)
                 finals[0].append(out[0] if direction else out[T - 1])
-                if len(state_names) == 2:
-                    finals[1].append(packed[T])
+                if final_cell:  # the LSTM's c_T, the node's second output
+                    finals[1].append(final_cell[0])
             x = cat(outputs, 2) if self.bidirectional else outputs[0]
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
@@ -410,6 +455,10 @@ class RNNBase(Module):
 
     def cell_options(self) -> dict[str, Any]:
         return {}
+
+
+def _as_tuple(outputs: Tensor | tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    return outputs if isinstance(outputs, tuple) else (outputs,)
 
 
 class RNN(RNNBase):

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.polynomial import chebyshev, polynomial
 
 from minitorch.autograd import Function
-from minitorch.ops.elementwise import stable_sigmoid
+from minitorch.ops.elementwise import exp, sigmoid, stable_sigmoid, tanh
 from minitorch.tensor import Tensor
 
 # NumPy has no vectorized erf (math.erf is one Python call per element: ~40x slower than torch).
@@ -48,6 +48,30 @@ def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(x >= 0, 1 - lower_tail, lower_tail), gauss * k(1 / math.sqrt(2 * math.pi))
 
 
+def normal_pdf(x: Tensor) -> Tensor:
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi), from differentiable ops."""
+    return exp(x * x * x.dtype.type(-0.5)) * x.dtype.type(1 / math.sqrt(2 * math.pi))
+
+
+class NormalCDF(Function):
+    """y = Phi(x), the standard normal CDF;  dx = g phi(x). Used by GELU's differentiable
+    backward (torch has no public op of its own for it: torch.special.ndtr)."""
+
+    op_name = "ndtr"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        cdf, pdf = normal_cdf_pdf(x)
+        self.save_for_backward(pdf)
+        return cdf
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (pdf,) = self.saved_tensors
+        return grad * pdf
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * normal_pdf(self.inputs[0])
+
+
 class LeakyReLU(Function):
     """y = x if x > 0 else a x;  dx = g if x > 0 else a g. torch.nn.functional.leaky_relu"""
 
@@ -60,6 +84,9 @@ class LeakyReLU(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return np.where(self.positive, grad, grad * self.slope)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad * Tensor(np.where(self.positive, 1, self.slope).astype(grad.dtype))
 
 
 class GELU(Function):
@@ -93,6 +120,15 @@ class GELU(Function):
         x, cdf, pdf = self.saved_tensors
         return grad * (cdf + x * pdf)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        (x,) = self.inputs
+        k = x.dtype.type
+        if self.approximate == "tanh":
+            t = tanh(k(math.sqrt(2 / math.pi)) * (x + k(0.044715) * x * x * x))
+            du = k(math.sqrt(2 / math.pi)) * (1 + k(3 * 0.044715) * x * x)
+            return grad * ((1 + t) / 2 + x * (1 - t * t) * du / 2)
+        return grad * (NormalCDF.apply(x) + x * normal_pdf(x))
+
 
 class SiLU(Function):
     """y = x sigmoid(x);  dx = g s (1 + x (1 - s)), s = sigmoid(x). torch.nn.functional.silu"""
@@ -106,6 +142,11 @@ class SiLU(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         x, s = self.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        (x,) = self.inputs
+        s = sigmoid(x)
         return grad * s * (1 + x * (1 - s))
 
 

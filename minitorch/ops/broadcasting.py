@@ -13,25 +13,31 @@ from typing import Any
 
 import numpy as np
 
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` down to `shape`, undoing the broadcast that made the output larger."""
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `grad` down to `shape`, undoing the broadcast that made the output larger.
+
+    `grad` is an array (first-order backward) or a tensor (create_graph: the sum is recorded)."""
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
     axes = tuple(range(leading)) + tuple(
         leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1
     )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    if not axes:
+        return grad.reshape(shape)
+    if isinstance(grad, Tensor):
+        return grad.sum(axes, keepdim=True).reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     """Wrap a Python/NumPy scalar as a constant tensor with the dtype torch would give it.
 
     `x + 2.0` keeps x's float dtype (wrapping 2.0 as float64 would silently promote a float32
-    computation to float64); an int tensor plus a float scalar gives float32, as in torch.
+    computation to float64); an int tensor plus a float scalar gives the default dtype (float32), as in torch.
     """
     if isinstance(value, Tensor):
         return value
@@ -39,7 +45,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     if like.dtype.kind == "f" or (like.dtype.kind in "iu" and array.dtype.kind in "iub"):
         dtype = like.dtype
     elif array.dtype.kind == "f":
-        dtype = DEFAULT_FLOAT
+        dtype = get_default_dtype()
     else:
         dtype = array.dtype
     return Tensor(array.astype(dtype))

@@ -24,9 +24,12 @@ Backward, with g = dL/dout reshaped to (N, O, OH*OW):
   loop over the kh*kw kernel offsets, each a strided slice add (never a loop over pixels).
   This is a transposed convolution of g.
 
-Speed notes (the forward+backward runs within 2x of torch's oneDNN): the backward works on a
-few images at a time so each block of dcols is still in cache when col2im reads it, and the
-im2col buffers are recycled from one training step to the next (`_SpareBuffers`).
+Read `ops/conv_plain.py` first: the same convolution, textbook im2col with no speed tricks.
+This file is the fast version `conv2d` runs (the forward+backward within 2x of torch's oneDNN),
+tested equal to the plain one in tests/engine/test_plain_vs_fast.py. What it changes, each in
+a named helper: im2col as one copy out of an `as_strided` view (`windows`), im2col buffers
+recycled from one training step to the next (`_SpareBuffers`), the backward a few images at a
+time (`image_blocks`), and the bias folded into the GEMMs (`Conv2d`).
 
 Groups split the C input and O output channels into `groups` independent convolutions: the
 GEMMs above get a group axis, W is (groups, O/groups, C/groups*kh*kw).
@@ -50,9 +53,10 @@ _CHUNK_BYTES = 4 << 20  # the backward's dcols block size: about what a core's c
 
 class _SpareBuffers:
     """im2col buffers whose convolution has finished its backward, kept for the next forward of
-    the same shape (a training loop runs the same shapes every step). A fresh array of tens of
-    megabytes costs page faults that take about as long as filling it; a recycled one does not.
-    At most `limit_bytes` are kept (a buffer that would pass the limit is simply freed)."""
+    the same shape (a training loop runs the same shapes every step). Saves the page faults of a
+    fresh array of tens of megabytes, which take about as long as filling it. The plain version
+    allocates a new array every call (`ops/conv_plain.py`). At most `limit_bytes` are kept (a
+    buffer that would pass the limit is simply freed)."""
 
     def __init__(self, limit_bytes: int = 512 << 20) -> None:
         self.limit_bytes, self.held_bytes = limit_bytes, 0
@@ -74,11 +78,21 @@ class _SpareBuffers:
 _SPARE_COLS = _SpareBuffers()
 
 
+def image_blocks(n: int, bytes_per_image: int) -> list[slice]:
+    """The batch as slices of a few images each, for the backward: saves memory traffic (each
+    block of dcols is still in cache when col2im reads it) and memory (no temporary as large as
+    cols). The plain version is one block: the whole batch (`ops/conv_plain.py`)."""
+    step = max(1, _CHUNK_BYTES // max(bytes_per_image, 1))
+    return [slice(start, start + step) for start in range(0, n, step)]
+
+
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
-    """An int or a pair of ints as a pair (torch's `_pair`)."""
+    """An int, a 1-tuple or a pair of ints as a pair (torch's `_pair`)."""
     if isinstance(value, int | np.integer):
         return int(value), int(value)
     values = tuple(int(v) for v in value)
+    if len(values) == 1:
+        values *= 2
     if len(values) != 2:
         raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
     return values  # type: ignore[return-value]
@@ -186,7 +200,9 @@ class Conv2d(Function):
             cols[:, :, k] = 1
             w_groups = np.concatenate([w_groups, bias[0].reshape(groups, o // groups, 1)], axis=2)
         out = np.matmul(w_groups, cols).reshape(n, o, oh, ow)  # (N, G, O/G, L): already NCHW
-        self.save_for_backward(cols, w_groups)
+        # x and w themselves are saved too (cols and w_groups are copies of them), so that an
+        # in-place change to either before the backward raises, as in torch (version counters).
+        self.save_for_backward(cols, w_groups, x, w)
         self.args = x.shape, w.shape, stride, padding, dilation, (oh, ow)
         return out
 
@@ -197,7 +213,7 @@ class Conv2d(Function):
         super().release()
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        cols, w_groups = self.saved_tensors
+        cols, w_groups, _, _ = self.saved_tensors
         x_shape, w_shape, stride, padding, dilation, out_size = self.args
         n, groups, _, length = cols.shape
         k = w_shape[1] * w_shape[2] * w_shape[3]
@@ -206,11 +222,7 @@ class Conv2d(Function):
         w_t = np.ascontiguousarray(w_groups[:, :, :k].transpose(0, 2, 1))
         dx = np.zeros(x_shape, dtype=grad.dtype) if need_x else None
         dw = np.zeros(w_groups.shape, dtype=grad.dtype) if need_params else None
-        # A few images at a time: each block of dcols is still in cache when col2im reads it, and
-        # no temporary is as large as cols.
-        step = max(1, _CHUNK_BYTES // cols[0].nbytes)
-        for start in range(0, n, step):
-            images = slice(start, start + step)
+        for images in image_blocks(n, cols[0].nbytes):
             if need_params:  # [dW | db] = sum_n g[n] cols[n]^T
                 dw += np.matmul(g[images], cols[images].transpose(0, 1, 3, 2)).sum(axis=0)
             if need_x:  # dcols = W^T g, then scattered back to the pixels
@@ -221,6 +233,29 @@ class Conv2d(Function):
         if not need_params:
             return dx, None, None
         return dx, dw[:, :, :k].reshape(w_shape), dw[:, :, k].reshape(w_shape[0])
+
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        """The same products on tensors, with unfold / fold (ops/unfold.py) for im2col / col2im:
+        dW = sum_n g[n] cols[n]^T,  db = sum of g,  dx = fold(W^T g)."""
+        from minitorch.ops.unfold import Fold, Unfold
+
+        x, w, *bias = self.inputs
+        x_shape, w_shape, stride, padding, dilation, (oh, ow) = self.args
+        o, c_group, kh, kw = w_shape
+        n, groups = x_shape[0], x_shape[1] // c_group
+        geometry = (kh, kw), stride, padding, dilation
+        g = grad.reshape(n, groups, o // groups, oh * ow)
+        w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
+        dx = dw = db = None
+        if self.needs_input_grad[0]:
+            dcols = (w_groups.mT @ g).reshape(n, -1, oh * ow)
+            dx = Fold.apply(dcols, x_shape=x_shape, geometry=geometry)
+        if self.needs_input_grad[1]:
+            cols = Unfold.apply(x, kernel=(kh, kw), stride=stride, padding=padding, dilation=dilation)
+            dw = (g @ cols.reshape(n, groups, -1, oh * ow).mT).sum(0).reshape(w_shape)
+        if bias and self.needs_input_grad[2]:
+            db = grad.sum((0, 2, 3))
+        return (dx, dw, db) if bias else (dx, dw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,10 +281,24 @@ def conv_padding(padding: IntPair | str, kernel: tuple[int, int], stride: tuple[
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
+    """2-D convolution of input (N, C, H, W), or one unbatched image (C, H, W), with weight
+    (O, C / groups, kh, kw)."""
+    if input.ndim == 3:  # unbatched, as torch allows: a batch of one, then the batch dim removed
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
+    stride_, padding_, dilation_ = conv2d_geometry(input, weight, bias, stride, padding, dilation, groups)
+    params = (weight,) if bias is None else (weight, bias)
+    return Conv2d.apply(input, *params, stride=stride_, padding=padding_, dilation=dilation_, groups=groups)
+
+
+def conv2d_geometry(input: Tensor, weight: Tensor, bias: Tensor | None, stride: IntPair,  # noqa: A002
+                    padding: IntPair | str, dilation: IntPair, groups: int
+                    ) -> tuple[tuple[int, int], tuple[int, int, int, int], tuple[int, int]]:
+    """Check conv2d's arguments (errors name the shapes); return stride, padding (top, bottom,
+    left, right) and dilation as tuples."""
     if input.ndim != 4:
-        raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
+        raise RuntimeError(
+            f"conv2d: expected input with 3 dims (C, H, W) or 4 dims (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4:
         raise RuntimeError(
             f"conv2d: expected weight with 4 dims (out_channels, in_channels / groups, kh, kw), got "
@@ -283,5 +332,4 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
             f"conv2d: input of shape {input.shape} (padded by {padding_}) is too small for a kernel of "
             f"size {(kh, kw)} with dilation {dilation_}: the output would be {tuple(out)}"
         )
-    params = (weight,) if bias is None else (weight, bias)
-    return Conv2d.apply(input, *params, stride=stride_, padding=padding_, dilation=dilation_, groups=groups)
+    return stride_, padding_, dilation_

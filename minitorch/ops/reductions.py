@@ -40,12 +40,19 @@ def normalize_dims(op: str, dim: Dims, ndim: int) -> tuple[int, ...]:
     return tuple(sorted({d % rank for d in dims})) if ndim else ()
 
 
-def _expand_back(grad: np.ndarray, shape: tuple[int, ...], dims: tuple[int, ...],
-                 keepdim: bool) -> np.ndarray:
+def _keepdim(grad: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """The reduced axes put back as size-1 axes (an array, or a tensor in create_graph mode)."""
+    if keepdim:
+        return grad
+    if isinstance(grad, Tensor):
+        return grad.reshape(np.expand_dims(grad.data, dims).shape)
+    return np.expand_dims(grad, dims)
+
+
+def _expand_back(grad: Any, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Any:
     """Broadcast the gradient of a reduction over `dims` back to the input `shape`."""
-    if not keepdim:
-        grad = np.expand_dims(grad, dims)
-    return np.broadcast_to(grad, shape)
+    grad = _keepdim(grad, dims, keepdim)
+    return grad.expand(shape) if isinstance(grad, Tensor) else np.broadcast_to(grad, shape)
 
 
 class Sum(Function):
@@ -58,6 +65,9 @@ class Sum(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return _expand_back(grad, *self.args)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return self.backward(grad)  # linear in g: the same code records on tensors
+
 
 class Mean(Function):
     """y = sum(x) / N over dims;  dx = g / N copied along the reduced dims. torch.mean"""
@@ -69,6 +79,9 @@ class Mean(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return _expand_back(grad / self.count, *self.args)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return self.backward(grad)  # linear in g: the same code records on tensors
 
 
 class Extreme(Function):
@@ -89,24 +102,40 @@ class Extreme(Function):
         g = grad if keepdim else np.expand_dims(grad, dims)
         return is_extreme * (g / count)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        x, y = self.saved_tensors
+        _, dims, keepdim = self.args
+        is_extreme = x == y
+        share = (is_extreme / is_extreme.sum(axis=dims, keepdims=True)).astype(grad.dtype)
+        return Tensor(share) * _keepdim(grad, dims, keepdim)
+
 
 class ExtremeAlongDim(Function):
-    """values, indices = max (or min) along one dim;  dx = g at the chosen index, 0 elsewhere.
+    """values, indices = max (or min) along one dim: a node with two outputs. Only the values
+    are differentiable (the indices are integers):  dx = g at the chosen index, 0 elsewhere.
     torch.max(x, dim) / torch.min(x, dim)"""
 
-    def forward(self, x: np.ndarray, dim: int, keepdim: bool, largest: bool) -> np.ndarray:
+    def forward(self, x: np.ndarray, dim: int, keepdim: bool,
+                largest: bool) -> tuple[np.ndarray, np.ndarray]:
         indices = (np.argmax if largest else np.argmin)(x, axis=dim)
         self.indices = np.expand_dims(indices, dim)
         self.args = x.shape, dim, keepdim
         values = np.take_along_axis(x, self.indices, axis=dim)
-        return values if keepdim else np.squeeze(values, axis=dim)
+        if keepdim:
+            return values, self.indices.copy()
+        return np.squeeze(values, axis=dim), indices
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, grad_indices: None = None) -> np.ndarray:
         shape, dim, keepdim = self.args
         dx = np.zeros(shape, dtype=grad.dtype)
-        g = grad if keepdim else np.expand_dims(grad, dim)
-        np.put_along_axis(dx, self.indices, g, axis=dim)
+        np.put_along_axis(dx, self.indices, _keepdim(grad, (dim,), keepdim), axis=dim)
         return dx
+
+    def differentiable_backward(self, grad: Tensor, grad_indices: None = None) -> Tensor:
+        shape, dim, keepdim = self.args
+        chosen = np.zeros(shape, dtype=grad.dtype)  # 1 at the chosen index: a constant mask
+        np.put_along_axis(chosen, self.indices, 1, axis=dim)
+        return Tensor(chosen) * _keepdim(grad, (dim,), keepdim)
 
 
 class Var(Function):
@@ -134,6 +163,12 @@ class Var(Function):
         g = grad if keepdim else np.expand_dims(grad, dims)
         return g * centered * centered.dtype.type(2 / self.divisor)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        (x,) = self.inputs
+        dims, keepdim = self.args
+        centered = x - x.mean(dims, keepdim=True)
+        return _keepdim(grad, dims, keepdim) * centered * x.dtype.type(2 / self.divisor)
+
 
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over dims, computed as m + log(sum(exp(x - m))) with m = max(x) so
@@ -153,13 +188,18 @@ class LogSumExp(Function):
         g = grad if keepdim else np.expand_dims(grad, dims)
         return g * np.exp(x - y)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        (x,) = self.inputs
+        dims, keepdim = self.args
+        return _keepdim(grad, dims, keepdim) * (x - LogSumExp.apply(x, dims=dims, keepdim=True)).exp()
+
 
 class Softmax(Function):
     """y_i = exp(x_i - max x) / sum_j exp(x_j - max x) along dim;
     dx = y * (g - sum(g * y)) (the Jacobian diag(y) - y y^T applied to g). torch.softmax"""
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))  # initial: a 0-size dim
         y = e / np.sum(e, axis=dim, keepdims=True)
         self.save_for_backward(y)
         self.dim = dim
@@ -169,13 +209,18 @@ class Softmax(Function):
         (y,) = self.saved_tensors
         return y * (grad - np.sum(grad * y, axis=self.dim, keepdims=True))
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        y = Softmax.apply(self.inputs[0], dim=self.dim)
+        return y * (grad - (grad * y).sum(self.dim, keepdim=True))
+
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim;  dx = g - softmax(x) * sum(g). torch.log_softmax"""
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = x - np.max(x, axis=dim, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: a 0-size dim
+        # (a 0-size dim has nothing to normalize, and the log of its empty sum would warn)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)) if x.shape[dim] else shifted
         self.save_for_backward(y)
         self.dim = dim
         return y
@@ -183,6 +228,10 @@ class LogSoftmax(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (y,) = self.saved_tensors
         return grad - np.exp(y) * np.sum(grad, axis=self.dim, keepdims=True)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        y = LogSoftmax.apply(self.inputs[0], dim=self.dim)
+        return grad - y.exp() * grad.sum(self.dim, keepdim=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,10 +271,9 @@ def _extreme(op: str, x: Tensor, dim: int | None, keepdim: bool, largest: bool) 
         raise RuntimeError(f"{op}: expected a non-empty tensor, got shape {x.shape}")
     if dim is None:
         return Extreme.apply(x, dims=tuple(range(x.ndim)), keepdim=False, largest=largest)
-    d = _single_dim(op, dim, x.ndim)
-    values = ExtremeAlongDim.apply(x, dim=d, keepdim=keepdim, largest=largest)
-    arg = np.argmax if largest else np.argmin
-    return MaxResult(values, Tensor(arg(x.data, axis=d, keepdims=keepdim)))
+    values, indices = ExtremeAlongDim.apply(x, dim=_single_dim(op, dim, x.ndim), keepdim=keepdim,
+                                            largest=largest)
+    return MaxResult(values, indices)
 
 
 def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -288,6 +336,9 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor when dim is None); no gradient."""
+    if dim is not None and x.ndim == 0:  # dims 0 and -1 name a 0-d tensor; its one index is 0
+        normalize_dims("argmax", dim, 0)
+        dim = None
     if dim is None:
         return Tensor(np.asarray(np.argmax(x.data), dtype=np.int64))
     return Tensor(np.argmax(x.data, axis=_single_dim("argmax", dim, x.ndim), keepdims=keepdim))
@@ -295,6 +346,9 @@ def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element; no gradient."""
+    if dim is not None and x.ndim == 0:
+        normalize_dims("argmin", dim, 0)
+        dim = None
     if dim is None:
         return Tensor(np.asarray(np.argmin(x.data), dtype=np.int64))
     return Tensor(np.argmin(x.data, axis=_single_dim("argmin", dim, x.ndim), keepdims=keepdim))

@@ -35,6 +35,9 @@ class AsType(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad.astype(self.input_dtype)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad.to(self.input_dtype)
+
 
 class Reshape(Function):
     """y = x with a new shape (same elements, same order);  dx = g reshaped back.
@@ -49,6 +52,9 @@ class Reshape(Function):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad.reshape(self.input_shape)
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return self.backward(grad)  # the same code records on tensors
+
 
 class Permute(Function):
     """y = x with its axes reordered;  dx = g with the inverse order. torch.permute"""
@@ -61,6 +67,9 @@ class Permute(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return np.transpose(grad, self.inverse)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return grad.permute(*self.inverse)
 
 
 class Expand(Function):
@@ -75,6 +84,9 @@ class Expand(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return unbroadcast(grad, self.input_shape)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return self.backward(grad)  # the same code records on tensors
 
 
 class GetItem(Function):
@@ -98,13 +110,38 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        dx = np.zeros(self.input_shape, dtype=grad.dtype)
-        parts = self.index if isinstance(self.index, tuple) else (self.index,)
-        if any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
-            np.add.at(dx, self.index, grad)
-        else:
-            dx[self.index] = grad
-        return dx
+        return scatter(grad, self.index, self.input_shape)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return Scatter.apply(grad, index=self.index, shape=self.input_shape)
+
+
+def scatter(values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Zeros of `shape` with `values` added at `index`: the adjoint of reading x[index]."""
+    dx = np.zeros(shape, dtype=values.dtype)
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        np.add.at(dx, index, values)  # an element picked twice receives both gradients
+    else:
+        dx[index] = values
+    return dx
+
+
+class Scatter(Function):
+    """y = zeros(shape) with v added at `index` (GetItem's backward as an op of its own, so
+    that it can be differentiated);  dv = g[index]. torch: the backward of indexing"""
+
+    op_name = "scatter"
+
+    def forward(self, values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+        self.index = index
+        return scatter(values, index, shape)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad[self.index]
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return GetItem.apply(grad, index=self.index)
 
 
 class Cat(Function):
@@ -120,6 +157,9 @@ class Cat(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(np.split(grad, self.boundaries, axis=self.dim))
 
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor, ...]:
+        return Split.apply(grad, boundaries=tuple(self.boundaries), dim=self.dim)
+
 
 class Stack(Function):
     """y = the inputs stacked along a new axis `dim`;  input i's gradient is g taken at
@@ -134,6 +174,9 @@ class Stack(Function):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(np.moveaxis(grad, self.dim, 0))
 
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor, ...]:
+        return Unbind.apply(grad, dim=self.dim)
+
 
 class Pad(Function):
     """y = x with constant padding;  dx = the un-padded middle of g. torch.nn.functional.pad"""
@@ -146,6 +189,52 @@ class Pad(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad[self.crop]
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return self.backward(grad)  # the same code records on tensors
+
+
+class Split(Function):
+    """pieces = x cut along `dim` at `boundaries`: a node with one output per piece;
+    dx = the pieces' gradients joined again (zeros for a piece that got none). torch.split"""
+
+    op_name = "split"
+
+    def forward(self, x: np.ndarray, boundaries: tuple[int, ...], dim: int) -> tuple[np.ndarray, ...]:
+        pieces = tuple(np.split(x, boundaries, axis=dim))
+        self.dim, self.shapes = dim, tuple(p.shape for p in pieces)
+        return pieces
+
+    def backward(self, *grads: np.ndarray | None) -> np.ndarray:
+        dtype = next(g.dtype for g in grads if g is not None)
+        return np.concatenate([np.zeros(s, dtype) if g is None else g
+                               for g, s in zip(grads, self.shapes, strict=True)], axis=self.dim)
+
+    def differentiable_backward(self, *grads: Tensor | None) -> Tensor:
+        dtype = next(g.dtype for g in grads if g is not None)
+        return Cat.apply(*(Tensor(np.zeros(s, dtype)) if g is None else g
+                           for g, s in zip(grads, self.shapes, strict=True)), dim=self.dim)
+
+
+class Unbind(Function):
+    """slices = x taken apart along `dim` (each slice loses that dim): one output per slice;
+    dx = the slices' gradients stacked again (zeros for a slice that got none). torch.unbind"""
+
+    op_name = "unbind"
+
+    def forward(self, x: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+        self.dim, self.slice_shape = dim, x.shape[:dim] + x.shape[dim + 1:]
+        return tuple(np.moveaxis(x, dim, 0))
+
+    def backward(self, *grads: np.ndarray | None) -> np.ndarray:
+        dtype = next(g.dtype for g in grads if g is not None)
+        return np.stack([np.zeros(self.slice_shape, dtype) if g is None else g for g in grads],
+                        axis=self.dim)
+
+    def differentiable_backward(self, *grads: Tensor | None) -> Tensor:
+        dtype = next(g.dtype for g in grads if g is not None)
+        return Stack.apply(*(Tensor(np.zeros(self.slice_shape, dtype)) if g is None else g
+                             for g in grads), dim=self.dim)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +265,10 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims."""
+    """Swap two dims (of a 0-d tensor, dims 0 and -1 name the tensor itself: nothing to swap)."""
+    if x.ndim == 0:
+        normalize_dims("transpose", (dim0, dim1), 0)
+        return Reshape.apply(x, shape=())
     (d0,), (d1,) = normalize_dims("transpose", dim0, x.ndim), normalize_dims("transpose", dim1, x.ndim)
     order = list(range(x.ndim))
     order[d0], order[d1] = order[d1], order[d0]
@@ -188,8 +280,8 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        (d,) = normalize_dims("squeeze", dim, x.ndim)
-        shape = x.shape if x.ndim == 0 or x.shape[d] != 1 else x.shape[:d] + x.shape[d + 1:]
+        dims = normalize_dims("squeeze", dim, x.ndim)  # () for a 0-d tensor: it stays as it is
+        shape = x.shape if not dims or x.shape[dims[0]] != 1 else x.shape[:dims[0]] + x.shape[dims[0] + 1:]
     return Reshape.apply(x, shape=shape)
 
 
@@ -230,7 +322,8 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(x, shape=shape)
 
 
-def _index_part(part: Any) -> Any:
+def index_part(part: Any) -> Any:
+    """One part of an index as NumPy takes it: a Tensor as its array, a list as an array."""
     if isinstance(part, Tensor):
         return part.data
     if isinstance(part, list):
@@ -240,7 +333,7 @@ def _index_part(part: Any) -> Any:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with NumPy's (and torch's) indexing rules."""
-    index = tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
+    index = tuple(index_part(p) for p in index) if isinstance(index, tuple) else index_part(index)
     return GetItem.apply(x, index=index)
 
 
@@ -290,11 +383,7 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
             raise RuntimeError(
                 f"split: split sizes {sizes} do not sum to {n}, the size of dim {d} of shape {x.shape}"
             )
-    pieces, start = [], 0
-    for size in sizes:
-        pieces.append(getitem(x, (slice(None),) * d + (slice(start, start + size),)))
-        start += size
-    return tuple(pieces)
+    return Split.apply(x, boundaries=tuple(int(b) for b in np.cumsum(sizes)[:-1]), dim=d)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -303,6 +392,16 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     (d,) = normalize_dims("chunk", dim, x.ndim)
     return split(x, max(-(-x.shape[d] // chunks), 1), d)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of x along `dim`, each without that dim (x[0], x[1], ... for dim=0)."""
+    if x.ndim == 0:
+        raise IndexError("unbind: dimension specified as 0 but tensor has no dimensions")
+    (d,) = normalize_dims("unbind", dim, x.ndim)
+    if x.shape[d] == 0:
+        return ()
+    return Unbind.apply(x, dim=d)
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:

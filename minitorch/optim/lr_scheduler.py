@@ -16,6 +16,7 @@ PyTorch equivalent: `torch.optim.lr_scheduler`.
 from __future__ import annotations
 
 import math
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -62,7 +63,16 @@ class LRScheduler:
         return list(self._last_lr)
 
     def step(self) -> None:
-        """Advance one epoch and write the new rates into the optimizer's groups."""
+        """Advance one epoch and write the new rates into the optimizer's groups.
+
+        Warns, as torch does, when the first call comes before any `optimizer.step()`: the
+        first value of the schedule is then skipped."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. You should call them "
+                "in the opposite order: `optimizer.step()` before `lr_scheduler.step()`. Failure to do "
+                "this will result in skipping the first value of the learning rate schedule.",
+                UserWarning, stacklevel=2)
         self._step_count += 1
         self._update_lr()
 

@@ -121,6 +121,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.data[...] = 0  # in place, as torch's grad.zero_()
+                    p.grad._increment_version()
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -128,6 +129,7 @@ class Optimizer:
 
         `closure` re-evaluates the model and returns the loss (it runs with grad enabled).
         """
+        self._opt_called = True  # for the lr schedulers' check of the call order
         loss = None
         if closure is not None:
             with enable_grad():
@@ -146,6 +148,7 @@ class Optimizer:
                     grad = -grad
                 state = self.state.get(p, {})
                 self._update(p.data, grad, state, group)
+                p._increment_version()  # a node that saved p before this step refuses to backward
                 if state:  # only parameters that have something to remember get an entry (plain SGD: none)
                     self.state[p] = state
         return loss

@@ -73,7 +73,7 @@ def load_cifar_full(cache: str | Path | None = None, download: bool = True) -> d
     root = cache_dir(cache)
     try:
         sets = {s: datasets.CIFAR10(root, train=s == "train", download=download) for s in ("train", "test")}
-    except RuntimeError as err:
+    except (RuntimeError, OSError) as err:  # not found offline; a failed download (URLError)
         raise missing(
             "CIFAR-10 (full)",
             [root / "cifar-10-batches-py"],

@@ -101,3 +101,12 @@ def make_loader(
         drop_last=drop_last,
         num_workers=0,
     )
+
+
+def limit(dataset: Dataset, n: int | None) -> tuple[Dataset, list[int] | None]:
+    """The first ``n`` examples (all when ``n`` is None), and their lengths if the dataset has them
+    (for :class:`BucketBatchSampler`)."""
+    lengths = getattr(dataset, "lengths", None)
+    if n is None or n >= len(dataset):
+        return dataset, lengths
+    return torch.utils.data.Subset(dataset, range(n)), lengths[:n] if lengths is not None else None

@@ -72,7 +72,7 @@ def load_mnist(
     cache_root = cache_dir(cache)
     try:
         splits = {s: tv_class(cache_root, train=s == "train", download=download) for s in FILES}
-    except RuntimeError as err:  # torchvision: "Dataset not found. You can use download=True"
+    except (RuntimeError, OSError) as err:  # not found offline; a failed download (URLError)
         raise missing(
             name,
             [*candidates, cache_root / tv_class.__name__ / "raw"],

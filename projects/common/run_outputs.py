@@ -1,11 +1,14 @@
-"""What a run folder ends with: metrics.json, loss/accuracy curves and a confusion matrix (PNG)."""
+"""The run folder, and what it ends with: metrics.json, loss/accuracy curves and a confusion
+matrix (PNG)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,25 @@ import torch
 import torchvision
 from matplotlib.ticker import MaxNLocator
 
-from projects.common.atomic import atomic_write
+from projects.common.atomic import atomic_write, remove_stale_temporaries
+from projects.common.checkpoint import LAST
+from projects.common.errors import RunError
+
+
+def run_folder(args: argparse.Namespace, project: str) -> Path:
+    """``--out``, or ``runs/<project>/<date-time>``. Refuses to overwrite a run without
+    ``--resume``; removes the temporary files a killed run left behind."""
+    if args.resume and not args.out:
+        raise RunError("--resume needs --out (the run folder to continue)")
+    out = Path(args.out) if args.out else Path("runs") / project / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if (out / "checkpoints" / LAST).exists() and not args.resume:
+        raise RunError(
+            f"run folder {out} already holds a checkpoint; pass --resume to continue it "
+            "or choose another --out"
+        )
+    for path in remove_stale_temporaries(out):
+        print(f"removed {path}, left by an interrupted run")
+    return out
 
 
 def write_json_atomic(obj: Any, path: Path) -> None:
@@ -44,7 +65,8 @@ def command_line() -> str:
 
 def _save(fig: plt.Figure, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=110)
     plt.close(fig)
     return path
 
@@ -94,3 +116,54 @@ def format_confusion(confusion: torch.Tensor, class_names: Sequence[str]) -> str
     for name, row in zip(names, confusion.tolist(), strict=True):
         lines.append(name.ljust(12) + "".join(str(v).rjust(width) for v in row))
     return "\n".join(lines)
+
+
+def write_report(
+    out: Path,
+    *,
+    project: str,
+    split: str,
+    weights: str,
+    weights_file: str,
+    weights_epoch: int,
+    result: Any,
+    history: list[dict[str, float]],
+    class_names: Sequence[str],
+    args: argparse.Namespace,
+    device: Any,
+    wall_time_s: float,
+    val_name: str = "val",
+) -> dict[str, Any]:
+    """Write ``metrics.json``, ``loss.png``, ``accuracy.png`` and ``confusion_matrix.png``, print
+    the summary; returns the metrics. ``result`` (an ``EvalResult``) is the evaluation of the
+    weights in ``weights_file`` (saved after epoch ``weights_epoch``) on ``split``."""
+    metrics = {
+        "project": project,
+        "report": {
+            "split": split,
+            "weights": weights,
+            "weights_file": weights_file,
+            "weights_epoch": weights_epoch,
+            "loss": result.loss,
+            "accuracy": result.accuracy,
+        },
+        "final": history[-1],
+        "best": max(history, key=lambda h: h["val_accuracy"]),
+        "confusion_matrix": result.confusion.tolist(),
+        "class_names": list(class_names),
+        "train_time_s": sum(h["time_s"] for h in history),
+        "wall_time_s": wall_time_s,
+        "command": command_line(),
+        "args": vars(args),
+        "device": str(device),
+        "versions": versions(),
+        "history": history,
+    }
+    write_json_atomic(metrics, out / "metrics.json")
+    plot_curves(history, out, val_name)
+    title = f"{project}: {split} accuracy {result.accuracy:.4f}"
+    plot_confusion(result.confusion, class_names, out / "confusion_matrix.png", title)
+    print(f"{split} accuracy {result.accuracy:.4f}, loss {result.loss:.4f} ({weights}: {weights_file})")
+    print(format_confusion(result.confusion, class_names))
+    print(f"run folder: {out}")
+    return metrics

@@ -12,7 +12,7 @@ on tensors, handles with ``remove()``). Read in this order:
 - ``lr_finder``: the learning-rate range test (torch)
 - ``figures``: atomic PNG writes, network inputs back to pictures
 - ``image_report``: feature maps and Grad-CAM for sample images of a dataset
-- ``callback``: the tools as callbacks of the projects' training loop
+- ``training``: the flags as plain calls in the projects' training loops
 - ``cli``: the projects' ``--health-every``, ``--detect``, ``--feature-maps``, ``--gradcam`` flags
 - ``checkpoints`` and ``__main__``: ``python -m projects.diagnostics <tool> --checkpoint ...``
 

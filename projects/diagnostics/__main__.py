@@ -22,12 +22,12 @@ from torch.utils.data import Subset
 
 from projects.common import run_outputs
 from projects.common.device import choose_device, configure_threads
-from projects.common.experiment import build_optimizer
+from projects.common.evaluation import evaluate, forward, to_device
 from projects.common.loaders import make_loader
+from projects.common.schedules import build_optimizer
 from projects.common.seeding import seed_everything
-from projects.common.trainer import evaluate, forward, to_device
 from projects.diagnostics.checkpoints import PROJECTS, LoadedRun, load_run
-from projects.diagnostics.cli import _names
+from projects.diagnostics.cli import layer_names
 from projects.diagnostics.gradient_flow import (
     HealthTracker,
     plot_activation_health,
@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--samples", type=int, default=8, help="test images (the first N)")
     g.add_argument(
         "--layers",
-        type=_names,
+        type=layer_names,
         help="feature-map layers, comma-separated (None: three direct children, first to last)",
     )
     g.add_argument("--layer", help="Grad-CAM layer (None: the last layer with a spatial output)")
@@ -72,13 +72,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def images_tool(run: LoadedRun, opts: argparse.Namespace, out: Path, which: str) -> list[Path]:
-    images, labels = sample_images(run.task.val_set, opts.samples)
-    device = next(run.task.model.parameters()).device
+    images, labels = sample_images(run.eval_set, opts.samples)
+    device = next(run.model.parameters()).device
     return save_image_diagnostics(
-        run.task.model,
+        run.model,
         images.to(device),
         labels,
-        run.task.class_names,
+        run.class_names,
         out,
         opts.layers,
         opts.layer,
@@ -89,12 +89,12 @@ def images_tool(run: LoadedRun, opts: argparse.Namespace, out: Path, which: str)
 
 
 def train_loader(run: LoadedRun, seed: int) -> torch.utils.data.DataLoader:
-    return make_loader(run.task.train_set, run.args.batch_size, shuffle=True, seed=seed)
+    return make_loader(run.train_set, run.args.batch_size, shuffle=True, seed=seed)
 
 
 def gradient_flow_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[Path]:
     """``--steps`` training steps with the run's optimizer and peak learning rate, all measured."""
-    model = run.task.model.train()
+    model = run.model.train()
     optimizer = build_optimizer(run.args, model.parameters())
     tracker = HealthTracker(model)
     device = next(model.parameters()).device
@@ -107,7 +107,7 @@ def gradient_flow_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> l
             inputs, targets = to_device(next(batches), device)
         tracker.begin_step(step)
         optimizer.zero_grad(set_to_none=True)
-        run.task.loss_fn(forward(model, inputs), targets).backward()
+        run.loss_fn(forward(model, inputs), targets).backward()
         tracker.after_backward()
         optimizer.step()
         tracker.end_step()
@@ -119,11 +119,11 @@ def gradient_flow_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> l
 
 
 def lr_finder_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[Path]:
-    model = run.task.model
+    model = run.model
     device = next(model.parameters()).device
     result = lr_range_test(
         model,
-        run.task.loss_fn,
+        run.loss_fn,
         train_loader(run, opts.seed),
         build_optimizer(run.args, model.parameters()),
         opts.start_lr,
@@ -138,19 +138,17 @@ def lr_finder_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[
 def curves_tool(run: LoadedRun, opts: argparse.Namespace, out: Path) -> list[Path]:
     """The project's own loss/accuracy curves and confusion matrix (projects.common.run_outputs),
     the matrix over the evaluation set (or its first ``--limit-eval`` images)."""
-    model = run.task.model
+    model = run.model
     device = next(model.parameters()).device
-    data = run.task.val_set
+    data = run.eval_set
     if opts.limit_eval:
         data = Subset(data, range(min(opts.limit_eval, len(data))))
     loader = make_loader(data, run.args.batch_size, shuffle=False)
-    report = evaluate(model, loader, run.task.loss_fn, device, len(run.task.class_names))
+    report = evaluate(model, loader, run.loss_fn, device, len(run.class_names))
     paths = run_outputs.plot_curves(run.checkpoint["history"], out)
     title = f"{run.project}: accuracy {report.accuracy:.4f}"
     paths.append(
-        run_outputs.plot_confusion(
-            report.confusion, run.task.class_names, out / "confusion_matrix.png", title
-        )
+        run_outputs.plot_confusion(report.confusion, run.class_names, out / "confusion_matrix.png", title)
     )
     return paths
 

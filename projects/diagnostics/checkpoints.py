@@ -1,7 +1,8 @@
 """Rebuild a project's model and data from one of its checkpoints (for the diagnostics CLI).
 
-A checkpoint holds the run's flags (``extra["args"]``); the project's own ``build_task`` turns
-them back into the model and datasets, and the checkpoint's weights are loaded into the model.
+A checkpoint holds the run's flags (``extra["args"]``); the project's own ``build_model`` and
+``datasets`` turn them back into the model and datasets, and the checkpoint's weights are loaded
+into the model.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from projects.common.checkpoint import load_checkpoint
-from projects.common.experiment import Task
 
 PROJECTS = ("mnist", "cifar10")
 
@@ -25,7 +26,11 @@ PROJECTS = ("mnist", "cifar10")
 class LoadedRun:
     project: str
     args: argparse.Namespace  # the run's flags
-    task: Task  # model (checkpoint weights loaded, eval mode) and datasets
+    model: nn.Module  # checkpoint weights loaded (unless a fresh model was asked for), eval mode
+    train_set: Any
+    eval_set: Any  # the set the run evaluated on (the test images)
+    class_names: list[str]
+    loss_fn: nn.Module
     checkpoint: dict[str, Any]
     run_dir: Path  # the folder the checkpoint belongs to
 
@@ -57,7 +62,7 @@ def load_run(
     device: torch.device | str = "cpu",
     load_weights: bool = True,
 ) -> LoadedRun:
-    """The project's task rebuilt from the checkpoint's flags, with its weights (unless
+    """The project's model and data rebuilt from the checkpoint's flags, with its weights (unless
     ``load_weights`` is False: a freshly initialized model of the same architecture)."""
     checkpoint = Path(checkpoint)
     ckpt = load_checkpoint(checkpoint, device)
@@ -68,9 +73,14 @@ def load_run(
     args.data_root = data_root or args.data_root
     if project == "cifar10":  # the weights come from the checkpoint: do not fetch the run's start point
         args.init_from, args.freeze_backbone = None, False
-    task = importlib.import_module(f"projects.{project}.__main__").build_task(args)
-    task.model.to(device)
+    module = importlib.import_module(f"projects.{project}.__main__")
+    model = module.build_model(args).to(device)
     if load_weights:
-        task.model.load_state_dict(ckpt["model"])
-    task.model.eval()
-    return LoadedRun(project, args, task, ckpt, run_dir_of(checkpoint))
+        model.load_state_dict(ckpt["model"])
+    model.eval()
+    train_set, eval_set = module.datasets(args)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=getattr(args, "label_smoothing", 0.0))
+    class_names = list(ckpt["extra"]["class_names"])
+    return LoadedRun(
+        project, args, model, train_set, eval_set, class_names, loss_fn, ckpt, run_dir_of(checkpoint)
+    )

@@ -9,8 +9,10 @@
   weight's gradient norm below a floor), naming the layer.
 - :class:`PlateauWatch`: the loss has not improved by a relative ``min_delta`` for ``patience``
   updates.
+- :class:`ExplosionWatch`: the loss has grown to more than ``factor`` times its best value
+  (a validation loss going from 0.3 to 793 is divergence, not noise).
 
-Each returns :class:`Alarm` objects; the training callback prints and logs them.
+Each returns :class:`Alarm` objects; ``training.TrainingDiagnostics`` prints and logs them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from projects.diagnostics.hooks import forward_hooks
 class Alarm:
     step: int
     kind: (
-        str  # "non-finite loss", "non-finite gradient", "exploding gradient", "vanishing gradient", "plateau"
+        str  # "non-finite loss", "non-finite gradient", "exploding gradient", "vanishing gradient",
+        # "exploding loss", "plateau"
     )
     message: str
     layer: str | None = None
@@ -175,3 +178,24 @@ class PlateauWatch:
             f"step {step}: {self.what} {value:.4g} has not improved on {self.best:.4g} "
             f"(by {self.min_delta:.0e} relative) for {self.patience} checks",
         )
+
+
+class ExplosionWatch:
+    """Alarm when a loss grows beyond ``factor`` times the best (lowest) value seen so far."""
+
+    def __init__(self, factor: float = 3.0, what: str = "loss") -> None:
+        if factor <= 1:
+            raise ValueError(f"ExplosionWatch: factor must be > 1, got {factor}")
+        self.factor, self.what = factor, what
+        self.best = math.inf
+
+    def update(self, value: float, step: int) -> Alarm | None:
+        if not math.isfinite(value) or value > self.factor * self.best:
+            return Alarm(
+                step,
+                "exploding loss",
+                f"step {step}: {self.what} {value:.4g} is more than {self.factor:g}x its best "
+                f"{self.best:.4g}: training is diverging (lower --lr, or set --grad-clip)",
+            )
+        self.best = min(self.best, value)
+        return None

@@ -1,6 +1,13 @@
-"""The MNIST models: a multilayer perceptron and a small batch-normalized CNN."""
+"""The MNIST models: a multilayer perceptron and a small batch-normalized CNN.
+
+The CNN's layers have names (``block1.conv``, ``pool1``, ``fc1``), so its parameters read
+``block1.conv.weight`` in TensorBoard, in a checkpoint and in the diagnostics. The MLP keeps
+positional names (``1.weight``): minitorch's ``MLP`` loads its state dict by position.
+"""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from torch import nn
 
@@ -18,24 +25,30 @@ def mlp(hidden: int = 512, classes: int = 10) -> nn.Sequential:
 
 
 def conv_block(cin: int, cout: int) -> nn.Sequential:
-    """3x3 conv (no bias: BatchNorm has one) -> BatchNorm -> ReLU."""
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+    """3x3 ``conv`` (no bias: BatchNorm has one) -> ``bn`` -> ``relu``."""
+    return nn.Sequential(
+        OrderedDict(
+            conv=nn.Conv2d(cin, cout, 3, padding=1, bias=False), bn=nn.BatchNorm2d(cout), relu=nn.ReLU()
+        )
+    )
 
 
 def cnn(width: int = 16, classes: int = 10, dropout: float = 0.25) -> nn.Sequential:
     """Two stages of two 3x3 conv blocks, each stage ending in 2x2 max-pooling (28 -> 14 -> 7),
     then dropout and a 2-layer classifier (about 99.4% on MNIST)."""
     return nn.Sequential(
-        conv_block(1, width),
-        conv_block(width, width),
-        nn.MaxPool2d(2),
-        conv_block(width, 2 * width),
-        conv_block(2 * width, 2 * width),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Dropout(dropout),
-        nn.Linear(2 * width * 7 * 7, 128),
-        nn.ReLU(),
-        nn.Dropout(dropout),
-        nn.Linear(128, classes),
+        OrderedDict(
+            block1=conv_block(1, width),
+            block2=conv_block(width, width),
+            pool1=nn.MaxPool2d(2),
+            block3=conv_block(width, 2 * width),
+            block4=conv_block(2 * width, 2 * width),
+            pool2=nn.MaxPool2d(2),
+            flatten=nn.Flatten(),
+            dropout1=nn.Dropout(dropout),
+            fc1=nn.Linear(2 * width * 7 * 7, 128),
+            relu=nn.ReLU(),
+            dropout2=nn.Dropout(dropout),
+            fc2=nn.Linear(128, classes),
+        )
     )

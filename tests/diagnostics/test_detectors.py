@@ -14,11 +14,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import minitorch
 import minitorch.nn as mnn
-from projects.common.amp import make_scaler
-from projects.common.callbacks import TrainState
-from projects.common.trainer import Trainer
-from projects.diagnostics.callback import DetectorCallback
-from projects.diagnostics.detectors import GradientWatch, NonFiniteWatch, PlateauWatch
+from projects.diagnostics.detectors import ExplosionWatch, GradientWatch, NonFiniteWatch, PlateauWatch
+from projects.diagnostics.training import TrainingDiagnostics
 
 
 class Exp(nn.Module):
@@ -131,27 +128,41 @@ def test_plateau_watch() -> None:
     assert fired == [4, 8]  # 0.895 is not 1% better than 0.9; 0.8 resets the count
 
 
-def test_callback_in_the_training_loop(tmp_path) -> None:
+def test_explosion_watch() -> None:
+    watch = ExplosionWatch(factor=3.0)
+    values = [0.7, 0.5, 0.45, 1.2, 1.3, 793.0, math.nan]
+    fired = [i for i, v in enumerate(values) if watch.update(v, i)]
+    assert fired == [5, 6]  # 1.3 < 3 x 0.45 is noise; 793 and NaN are divergence
+    with pytest.raises(ValueError, match="factor must be > 1"):
+        ExplosionWatch(factor=1.0)
+
+
+def test_diagnostics_in_a_training_loop(tmp_path) -> None:
+    """The calls a project's loop makes: the first NaN loss is reported at its step with the
+    layer that made it; an exploding validation loss raises an alarm; the hooks come off."""
     torch.manual_seed(0)
     model = overflowing(big=1.0)  # finite at first
     data = TensorDataset(torch.randn(64, 4) + 30.0, torch.randint(0, 3, (64,)))  # |x| ~ 30: exp ~ 1e52
-    state = TrainState(
-        model=model,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-        device=torch.device("cpu"),
-        out_dir=tmp_path,
-        scaler=make_scaler("off", torch.device("cpu")),
-        class_names=["a", "b", "c"],
-        epochs=1,
-    )
-    detector = DetectorCallback(stop_on_nan=True)
-    Trainer(state, nn.CrossEntropyLoss(), callbacks=[detector], progress=False).fit(
-        DataLoader(data, batch_size=16), DataLoader(data, batch_size=16)
-    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+    diagnostics = TrainingDiagnostics(model, None, tmp_path, detect=True)
+    step = 0
+    for val_loss in (0.4, 9.0):  # two epochs
+        for x, y in DataLoader(data, batch_size=16):
+            diagnostics.before_forward(step)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            diagnostics.after_backward(loss, step)
+            optimizer.step()
+            step += 1
+            diagnostics.after_step()
+        diagnostics.after_epoch(val_loss, step)
+    diagnostics.finish(None, ["a", "b", "c"], torch.device("cpu"))
     alarms = json.loads((tmp_path / "diagnostics" / "alarms.json").read_text())
     first = alarms[0]
     assert first["kind"] == "non-finite loss" and first["layer"] == "1" and first["step"] == 0
-    assert state.stop_training
+    assert [a["step"] for a in alarms if a["kind"] == "exploding loss"] == [8]
     assert all(not m._forward_hooks for m in model.modules())
 
 

@@ -1,5 +1,5 @@
-"""The diagnostics plugged into the projects: flags, callbacks in a real MNIST run, and the CLI on
-the checkpoint it leaves (real MNIST slice; skipped when the data folder is absent)."""
+"""The diagnostics in the projects: flags, the calls in a real MNIST run's loop, and the CLI on the
+checkpoint it leaves (real MNIST slice; skipped when the data folder is absent)."""
 
 from __future__ import annotations
 
@@ -14,29 +14,33 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from projects.common.data_root import data_root
 from projects.diagnostics import cli
 from projects.diagnostics.__main__ import main as diagnostics_main
-from projects.diagnostics.callback import DetectorCallback, HealthCallback, ImageDiagnosticsCallback
+from projects.diagnostics.training import TrainingDiagnostics
 
 MNIST = data_root() / "mnist"
 
 
-def test_flags_and_callbacks_per_project() -> None:
-    for project, has_images in (("mnist", True), ("cifar10", True), ("sentiment", False)):
+def test_flags_per_project(tmp_path: Path) -> None:
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())
+    for images in (True, False):
         parser = argparse.ArgumentParser()
-        cli.add_arguments(parser, project)
-        args = parser.parse_args([])
-        assert cli.make_callbacks(args, project) == []  # everything off by default
+        parser.add_argument("--amp", default="off")
+        cli.add_arguments(parser, images)
+        off = TrainingDiagnostics.from_args(parser.parse_args([]), model, None, tmp_path)
+        assert (off.tracker, off.watch, off.image_options) == (None, None, None)  # all off by default
         flags = ["--health-every", "10", "--detect"] + (
-            ["--gradcam", "--feature-layers", "0, 3"] if has_images else []
+            ["--gradcam", "--feature-layers", "0, 1"] if images else []
         )
-        args = parser.parse_args(flags)
-        kinds = [type(c) for c in cli.make_callbacks(args, project)]
-        expected = [HealthCallback, DetectorCallback] + ([ImageDiagnosticsCallback] if has_images else [])
-        assert kinds == expected
-        if has_images:
-            assert args.feature_layers == ["0", "3"]
+        on = TrainingDiagnostics.from_args(parser.parse_args(flags), model, None, tmp_path)
+        assert on.health_every == 10 and on.tracker is not None and on.watch is not None
+        if images:
+            assert on.image_options["feature_layers"] == ["0", "1"] and on.image_options["gradcam"]
         else:
+            assert on.image_options is None
             with pytest.raises(SystemExit):
                 parser.parse_args(["--gradcam"])
+        on.image_options = None  # no pictures of this model
+        on.finish(None, [], torch.device("cpu"))
+        assert all(not m._forward_hooks for m in model.modules())  # the hooks come off
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +63,18 @@ def test_training_run_writes_diagnostics(mnist_run: Path) -> None:
     folder = mnist_run / "diagnostics"
     names = {p.name for p in folder.iterdir()}
     assert {"gradcam.png", "gradient_flow.png", "activation_health.png", "update_ratios.png"} <= names
-    assert {"feature_maps_0_0.png", "feature_maps_5_1.png", "alarms.json"} <= names
+    assert {"feature_maps_block1_0.png", "feature_maps_pool2_1.png", "alarms.json"} <= names
     assert json.loads((folder / "alarms.json").read_text()) == []  # a healthy run raises no alarm
     events = EventAccumulator(str(mnist_run / "tb"), size_guidance={"scalars": 0}).Reload()
-    steps = [e.step for e in events.Scalars("grad_norm/0.0.weight")]
+    steps = [e.step for e in events.Scalars("grad_norm/block1.conv.weight")]
     assert steps == list(range(0, 8, 2))  # 512 / 64 = 8 steps, measured every 2
-    assert "dead_relu_fraction/0.2" in events.Tags()["scalars"]
+    assert "dead_relu_fraction/block1.relu" in events.Tags()["scalars"]
 
 
 def test_cli_on_the_checkpoint(mnist_run: Path, tmp_path: Path) -> None:
     checkpoint = str(mnist_run / "checkpoints" / "last.pt")
     common = ["--checkpoint", checkpoint, "--out", str(tmp_path)]
-    written = diagnostics_main(["gradcam", *common, "--samples", "2", "--layer", "3"])
+    written = diagnostics_main(["gradcam", *common, "--samples", "2", "--layer", "block3"])
     written += diagnostics_main(["gradient-flow", *common, "--steps", "3"])
     written += diagnostics_main(
         ["lr-finder", *common, "--steps", "12", "--start-lr", "1e-4", "--end-lr", "1"]

@@ -18,12 +18,12 @@ def test_values_equal_running_the_model_up_to_the_layer() -> None:
     torch.manual_seed(0)
     model = cnn(width=4).train()
     x = torch.randn(3, 1, 28, 28)
-    maps = feature_maps(model, x, ["0", "2", "4"])
+    maps = feature_maps(model, x, ["block1", "pool1", "block4"])
     model.eval()
     with torch.no_grad():
-        for name, depth in (("0", 1), ("2", 3), ("4", 5)):
+        for name, depth in (("block1", 1), ("pool1", 3), ("block4", 5)):
             np.testing.assert_array_equal(maps[name], model[:depth](x).numpy())
-    assert maps["4"].shape == (3, 8, 14, 14)
+    assert maps["block4"].shape == (3, 8, 14, 14)
 
 
 def test_minitorch_maps_equal_torch_maps() -> None:
@@ -40,8 +40,10 @@ def test_hooks_removed_and_mode_restored(tmp_path) -> None:
     torch.manual_seed(0)
     model = cnn(width=4).train()
     x = torch.randn(2, 1, 28, 28)
-    paths = save_feature_maps(model, x, ["0", "5"], tmp_path)
-    assert [p.name for p in paths] == [f"feature_maps_{n}_{i}.png" for n in ("0", "5") for i in (0, 1)]
+    paths = save_feature_maps(model, x, ["block1", "pool2"], tmp_path)
+    assert [p.name for p in paths] == [
+        f"feature_maps_{n}_{i}.png" for n in ("block1", "pool2") for i in (0, 1)
+    ]
     assert all(not m._forward_hooks for m in model.modules())
     assert all(m.training for m in model.modules())
 
@@ -50,9 +52,11 @@ def test_default_layers_for_the_mnist_cnn() -> None:
     model = cnn(width=4)
     x = torch.randn(1, 1, 28, 28)
     shapes = dict(output_shapes(model, x))
-    assert shapes["5"] == (1, 8, 7, 7) and shapes["0.0"] == (1, 4, 28, 28) and shapes[""] == (1, 10)
-    assert last_spatial_layer(model, x) == "5"  # the 7x7 map before the classifier
-    assert spatial_children(model, x) == ["0", "2", "5"]  # first, middle, last of children 0..5
+    assert (
+        shapes["pool2"] == (1, 8, 7, 7) and shapes["block1.conv"] == (1, 4, 28, 28) and shapes[""] == (1, 10)
+    )
+    assert last_spatial_layer(model, x) == "pool2"  # the 7x7 map before the classifier
+    assert spatial_children(model, x) == ["block1", "pool1", "pool2"]  # first, middle, last of 6
     assert all(not m._forward_hooks for m in model.modules())
 
 

@@ -45,23 +45,40 @@ def test_scan_backward_matches_finite_differences(kind, reverse, bias):
 @pytest.mark.parametrize("kind", SCANS)
 def test_scan_keeps_float32_in_forward_and_backward(kind):
     fn, gates, n_states, options = SCANS[kind]
-    out = fn.apply(*scan_inputs(gates, n_states, True, dtype=np.float32), reverse=False, **options)
-    assert out.dtype == np.float32
-    grads = out.grad_fn.backward(np.ones(out.shape, dtype=np.float32))
+    outs = fn.apply(*scan_inputs(gates, n_states, True, dtype=np.float32), reverse=False, **options)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    assert [o.dtype for o in outs] == [np.float32] * len(outs)
+    grads = outs[0].grad_fn.backward(*(np.ones(o.shape, dtype=np.float32) for o in outs))
     assert [g.dtype for g in grads] == [np.float32] * len(grads)
 
 
-def test_lstm_output_packs_hidden_states_then_final_cell():
-    """Row t of the LSTM node's output is h_t, row T is c_T: checked against a step-by-step loop."""
+def test_lstm_node_has_two_outputs_hidden_states_and_final_cell():
+    """The LSTM node's outputs are every h_t (T, B, H) and c_T (B, H), no packed extra row:
+    checked against a step-by-step loop."""
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = (t.data for t in scan_inputs(4, 2, True))
-    out = LSTMScan.apply(*scan_inputs(4, 2, True), reverse=False).data
+    out, c_final = LSTMScan.apply(*scan_inputs(4, 2, True), reverse=False)
+    assert out.shape == (T, *h0.shape) and c_final.shape == c0.shape
+    assert out.grad_fn is c_final.grad_fn
     h, c = h0, c0
     for t in range(T):
         i, f, g, o = np.split(x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=1)
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
         h = sigmoid(o) * np.tanh(c)
-        np.testing.assert_allclose(out[t], h, atol=1e-12)
-    np.testing.assert_allclose(out[T], c, atol=1e-12)
+        np.testing.assert_allclose(out.data[t], h, atol=1e-12)
+    np.testing.assert_allclose(c_final.data, c, atol=1e-12)
+
+
+@pytest.mark.parametrize("used", ["output", "h_n", "c_n"])
+def test_lstm_gradient_through_one_output_only(used):
+    """Each output of the LSTM node gets its own gradient; the others' are None (no zeros sent)."""
+    lstm = nn.LSTM(3, 2, bidirectional=True).double()
+    x = minitorch.randn(4, 2, 3, dtype=np.float64, requires_grad=True)
+
+    def f(x, *_):
+        out, (h, c) = lstm(x)
+        return {"output": out, "h_n": h, "c_n": c}[used]
+
+    assert minitorch.gradcheck(f, [x, lstm.weight_hh_l0, lstm.bias_ih_l0_reverse])
 
 
 def test_stacked_bidirectional_lstm_gradcheck_through_the_module():

@@ -54,10 +54,15 @@ def test_missing_data_names_places_and_remedy(tmp_path: Path, monkeypatch: pytes
         read_sst2("test", "kim", empty)
 
 
-def test_cli_missing_data_message_lists_subset_and_full(tmp_path: Path) -> None:
-    with pytest.raises(DataMissingError) as err:
+def test_cli_missing_data_message_lists_subset_and_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One clear message, exit status 2, no traceback."""
+    with pytest.raises(SystemExit) as exit_info:
         cifar_main(["--data-root", str(tmp_path), "--no-download", "--out", str(tmp_path / "run")])
-    assert "CIFAR-10 subset not found" in str(err.value) and "CIFAR-10 (full) not found" in str(err.value)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.startswith("python -m projects.cifar10: error: ")
+    assert "CIFAR-10 subset not found" in err and "CIFAR-10 (full) not found" in err
 
 
 def test_loaders_shapes(root: Path) -> None:

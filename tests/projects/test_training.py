@@ -1,12 +1,12 @@
 """A few steps of each project on tiny slices; run outputs, TensorBoard, checkpoints, exact resume,
-AMP, schedules and the extension point of the training loop."""
+AMP, schedules and DistributedDataParallel."""
 
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,17 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+import projects.mnist.__main__ as mnist
 from projects.cifar10.__main__ import main as cifar_main
-from projects.common import cli
 from projects.common.amp import autocast, make_scaler
-from projects.common.callbacks import Callback, TrainState
-from projects.common.checkpoint import LAST, checkpoint_dict, load_checkpoint, restore, save_atomic
-from projects.common.schedules import build_schedule
+from projects.common.checkpoint import (
+    LAST,
+    checkpoint_dict,
+    load_checkpoint,
+    restore_checkpoint,
+    save_atomic,
+)
+from projects.common.schedules import build_schedule, schedule_warning
 from projects.mnist.__main__ import main as mnist_main
 from projects.sentiment.__main__ import main as sentiment_main
 
@@ -42,6 +47,10 @@ def assert_learned(metrics: dict[str, Any], chance: float) -> None:
 def assert_run_folder(out: Path, metrics: dict[str, Any]) -> None:
     for name in ("metrics.json", "loss.png", "accuracy.png", "confusion_matrix.png"):
         assert (out / name).stat().st_size > 0, name
+    for path in out.rglob("*"):  # every file readable by the group (mkstemp alone gives 0600)
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044, path
+    assert not list(out.rglob("*.tmp"))
     for name in ("loss.png", "accuracy.png", "confusion_matrix.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
@@ -55,6 +64,11 @@ def test_mnist_cnn_learns_and_writes_run_folder(root: Path, tmp_path: Path) -> N
     assert_learned(metrics, chance=0.1)
     assert_run_folder(out, metrics)
     assert metrics["report"]["split"] == "test" and "no selection" in metrics["report"]["weights"]
+    assert (metrics["report"]["weights_file"], metrics["report"]["weights_epoch"]) == (
+        "checkpoints/last.pt",
+        2,
+    )
+    assert metrics["report"]["accuracy"] == metrics["history"][-1]["val_accuracy"]  # the same weights
 
     events = EventAccumulator(str(out / "tb"), size_guidance={"histograms": 0, "images": 0}).Reload()
     tags = events.Tags()
@@ -62,8 +76,9 @@ def test_mnist_cnn_learns_and_writes_run_folder(root: Path, tmp_path: Path) -> N
     assert val_acc == pytest.approx([h["val_accuracy"] for h in metrics["history"]])
     steps = [e.step for e in events.Scalars("train/loss_step")]
     assert steps == list(range(2, 17, 2))  # 8 steps per epoch, every 2nd logged
-    assert "weights/0.0.weight" in tags["histograms"] and "grads/0.0.weight" in tags["histograms"]
+    assert "weights/block1.conv.weight" in tags["histograms"] and "grads/fc2.weight" in tags["histograms"]
     assert tags["images"] == ["samples/eval_inputs"]
+    assert "run/config/text_summary" in tags["tensors"]  # the flags, as a table
 
 
 def test_mnist_mlp_bf16_autocast(root: Path, tmp_path: Path) -> None:
@@ -152,9 +167,15 @@ def test_sentiment_learns_and_predicts(
     )
     assert metrics["report"]["split"] == "test" and "best validation" in metrics["report"]["weights"]
     assert "true \\ pred" in capsys.readouterr().out  # the printed confusion matrix
-    result = sentiment_main(["--predict", "a great, moving film", "--out", str(out)])
-    assert result["label"] in ("negative", "positive") and 0.5 <= result["probability"] <= 1.0
-    assert capsys.readouterr().out.strip() == f"{result['label']}\t{result['probability']:.4f}"
+    texts = ["a great, moving film", "a dull and tedious mess", "xqzv wvbq"]
+    results = sentiment_main(["--predict", *texts, "--out", str(out)])
+    assert [r["text"] for r in results] == texts
+    assert all(r["label"] in ("negative", "positive") and 0.5 <= r["probability"] <= 1.0 for r in results)
+    assert [r["unknown"] for r in results] == [0.0, 0.0, 1.0]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{results[0]['label']}\t{results[0]['probability']:.4f}\t{texts[0]}"
+    assert lines[2] == f"{results[2]['label']}\t{results[2]['probability']:.4f}\t{texts[2]}"
+    assert "100% of the tokens are not in the vocabulary" in lines[3] and len(lines) == 4
 
 
 def test_sentiment_char_tokenizer_on_chinese_tsv(tmp_path: Path) -> None:
@@ -172,24 +193,33 @@ def test_sentiment_char_tokenizer_on_chinese_tsv(tmp_path: Path) -> None:
     assert {"这", "部", "好", "看"} <= set(vocab)
 
 
-class StopAfter(Callback):
-    """Simulates an interruption: training ends after ``epochs`` epochs."""
-
-    def __init__(self, epochs: int) -> None:
-        self.epochs = epochs
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        state.stop_training = state.epoch + 1 >= self.epochs
-
-
-def test_resume_equals_uninterrupted(root: Path, tmp_path: Path) -> None:
-    """CNN with dropout and BatchNorm, SGD momentum, one-cycle: 3 epochs in one go, or
-    interrupted after epoch 1 and resumed: bitwise the same weights, optimizer state and history."""
+def test_resume_starts_at_the_saved_epoch(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CNN with dropout and BatchNorm, SGD momentum, one-cycle: 3 epochs in one go, or interrupted
+    after epoch 1 and resumed. The resumed process trains epochs 2 and 3 only, and ends with
+    bitwise the same weights, optimizer state and history."""
     args = ["--model", "cnn", "--epochs", "3", "--limit-train", "192", "--batch-size", "32"]
     whole = mnist_main([*mnist_args(root, tmp_path / "whole"), *args])
-    mnist_main([*mnist_args(root, tmp_path / "parts"), *args], callbacks=[StopAfter(1)])
-    assert len(load_checkpoint(tmp_path / "parts" / "checkpoints" / LAST)["history"]) == 1
+    save = mnist.save_checkpoints
+
+    def interrupted(folder: Path, ckpt: dict[str, Any], is_best: bool) -> None:
+        save(folder, ckpt, is_best)
+        raise KeyboardInterrupt  # Ctrl-C right after the first epoch's checkpoints
+
+    monkeypatch.setattr(mnist, "save_checkpoints", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        mnist_main([*mnist_args(root, tmp_path / "parts"), *args])
+    monkeypatch.undo()
+    assert load_checkpoint(tmp_path / "parts" / "checkpoints" / LAST)["epochs_done"] == 1
+    capsys.readouterr()
     resumed = mnist_main([*mnist_args(root, tmp_path / "parts"), *args, "--resume"])
+    printed = capsys.readouterr().out
+    assert "checkpoints/last.pt: 1 epochs done" in printed
+    assert [line.split(":")[0] for line in printed.splitlines() if line.startswith("epoch ")] == [
+        "epoch 2/3",
+        "epoch 3/3",
+    ]  # this process trained epochs 2 and 3 only
     a = load_checkpoint(tmp_path / "whole" / "checkpoints" / LAST)
     b = load_checkpoint(tmp_path / "parts" / "checkpoints" / LAST)
     for key in a["model"]:
@@ -198,39 +228,39 @@ def test_resume_equals_uninterrupted(root: Path, tmp_path: Path) -> None:
         assert torch.equal(state["momentum_buffer"], b["optimizer"]["state"][i]["momentum_buffer"])
     strip = [{k: v for k, v in h.items() if k != "time_s"} for h in whole["history"]]
     assert strip == [{k: v for k, v in h.items() if k != "time_s"} for h in resumed["history"]]
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(SystemExit) as exit_info:  # a finished run is not overwritten
         mnist_main([*mnist_args(root, tmp_path / "parts"), *args])
+    assert exit_info.value.code == 2 and "--resume" in capsys.readouterr().err
 
 
 def test_checkpoint_round_trip(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
     opt = torch.optim.AdamW(model.parameters(), lr=0.1)
-    state = TrainState(model=model, optimizer=opt, device=torch.device("cpu"), out_dir=tmp_path)
-    state.scheduler = build_schedule("cosine", opt, 10, warmup_steps=2)
-    state.scaler = make_scaler("off", state.device)
+    scheduler = build_schedule("cosine", opt, 10, warmup_steps=2)
+    scaler = make_scaler("off", torch.device("cpu"))
     for _ in range(3):
         model(torch.randn(5, 3)).sum().backward()
         opt.step()
-        state.scheduler.step()
-    state.epoch, state.step, state.history = 1, 3, [{"epoch": 1, "val_accuracy": 0.5}]
-    save_atomic(checkpoint_dict(state, {"vocab": ["<pad>", "<unk>", "x"]}), tmp_path / "c.pt")
+        scheduler.step()
+    history = [{"epoch": 1, "val_accuracy": 0.5}, {"epoch": 2, "val_accuracy": 0.6}]
+    ckpt = checkpoint_dict(model, opt, scheduler, scaler, history, 3, {"vocab": ["<pad>", "<unk>", "x"]})
+    save_atomic(ckpt, tmp_path / "c.pt")
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temporary file left
     expected_next = torch.rand(3)
 
     torch.manual_seed(99)
     fresh_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
     fresh_opt = torch.optim.AdamW(fresh_model.parameters(), lr=0.1)
-    fresh = TrainState(model=fresh_model, optimizer=fresh_opt, device=torch.device("cpu"), out_dir=tmp_path)
-    fresh.scheduler = build_schedule("cosine", fresh_opt, 10, warmup_steps=2)
-    ckpt = load_checkpoint(tmp_path / "c.pt")
-    restore(fresh, ckpt)
+    fresh_scheduler = build_schedule("cosine", fresh_opt, 10, warmup_steps=2)
+    loaded = load_checkpoint(tmp_path / "c.pt")
+    epoch, step, restored_history = restore_checkpoint(loaded, fresh_model, fresh_opt, fresh_scheduler, None)
     assert torch.equal(torch.rand(3), expected_next)  # RNG state restored
     for (k, v), w in zip(model.state_dict().items(), fresh_model.state_dict().values(), strict=True):
         assert torch.equal(v, w), k
     assert fresh_opt.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
-    assert fresh.scheduler.state_dict()["last_epoch"] == 3
-    assert (fresh.epoch, fresh.step, ckpt["extra"]["vocab"][2]) == (2, 3, "x")
+    assert fresh_scheduler.state_dict()["last_epoch"] == 3
+    assert (epoch, step, restored_history, loaded["extra"]["vocab"][2]) == (2, 3, history, "x")
 
 
 def test_schedules_shapes() -> None:
@@ -272,52 +302,39 @@ def test_schedules_shapes() -> None:
         lrs("linear")
 
 
-def test_extension_adds_flags_and_receives_every_hook(
-    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The plug-in point the diagnostics toolkit uses: flags and callbacks from a module."""
-    calls: list[str] = []
-
-    class Recorder(Callback):
-        def __getattribute__(self, name: str) -> Any:
-            if name.startswith("on_"):
-
-                def hook(state: TrainState) -> None:
-                    assert state.writer is not None and isinstance(state.model, torch.nn.Module)
-                    if name == "on_before_optimizer_step":
-                        assert all(p.grad is not None for p in state.model.parameters())
-                    calls.append(name)
-
-                return hook
-            return super().__getattribute__(name)
-
-    ext = types.ModuleType("fake_diagnostics")
-    ext.add_arguments = lambda parser, project: parser.add_argument("--record-hooks", action="store_true")
-    ext.make_callbacks = lambda args, project: (
-        [Recorder()] if args.record_hooks and project == "mnist" else []
-    )
-    monkeypatch.setitem(sys.modules, "fake_diagnostics", ext)
-    monkeypatch.setattr(cli, "EXTENSIONS", ("fake_diagnostics", "projects.not_written_yet"))
-    mnist_main([*mnist_args(root, tmp_path / "run"), "--model", "mlp", "--epochs", "2",
-                "--limit-train", "128", "--record-hooks"])  # fmt: skip
-    batch = ["on_batch_begin", "on_before_optimizer_step", "on_batch_end"]
-    epoch = ["on_epoch_begin", *batch * 2, "on_epoch_end"]
-    assert calls == ["on_train_begin", *epoch * 2, "on_train_end"]
+def test_schedule_warnings_for_short_runs() -> None:
+    """--limit-train shrinks the schedule with the run (it counts the steps actually taken); a
+    one-cycle warmup too short to be safe, or a step schedule that never steps, is said aloud."""
+    assert schedule_warning("onecycle", 640, 20, 10, 0.1) is None  # CIFAR subset default: 160 warmup steps
+    short = schedule_warning("onecycle", 40, 20, 10, 0.1)  # --limit-train 256: 2 steps per epoch
+    assert "in 10 steps" in short and "--schedule cosine" in short
+    assert schedule_warning("cosine", 40, 20, 10, 0.1) is None
+    assert "never changes" in schedule_warning("step", 400, 5, 10, 0.1)
 
 
-def test_ddp_two_processes_equal_one_process(root: Path, tmp_path: Path) -> None:
-    """torchrun, 2 CPU processes (gloo), per-process batch 32 == 1 process with batch 64: same
-    weights after an epoch of SGD (gradients averaged by all-reduce, so equal up to rounding)."""
+def test_ddp_two_processes_disjoint_shards_identical_weights(root: Path, tmp_path: Path) -> None:
+    """torchrun, 2 CPU processes (gloo), per-process batch 32: each process loads its own half of
+    the training examples (disjoint, together all of them), both end every epoch with identical
+    weights, and these equal one process with batch 64 (gradients averaged by all-reduce)."""
     args = [*mnist_args(root, tmp_path / "single"), "--model", "mlp", "--epochs", "1", "--limit-train", "256",
             "--schedule", "cosine", "--lr", "0.05"]  # fmt: skip
     single = mnist_main(args)
     ddp_args = [a if a != str(tmp_path / "single") else str(tmp_path / "ddp") for a in args]
+    record = tmp_path / "record"
+    record.mkdir()
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    driver = Path(__file__).with_name("ddp_driver.py")
     done = subprocess.run(
-        [*launch, "-m", "projects.mnist", *ddp_args],
+        [*launch, str(driver), str(record), *ddp_args],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    seen = [json.loads((record / f"seen_rank{r}.json").read_text()) for r in (0, 1)]
+    assert len(seen[0]) == len(seen[1]) == 128 and not set(seen[0]) & set(seen[1])
+    assert sorted(seen[0] + seen[1]) == list(range(256))
+    weights = [torch.load(record / f"weights_rank{r}.pt", weights_only=True) for r in (0, 1)]
+    for key in weights[0]:
+        assert torch.equal(weights[0][key], weights[1][key]), key
     ckpt_a = load_checkpoint(tmp_path / "single" / "checkpoints" / LAST)
     ckpt_b = load_checkpoint(tmp_path / "ddp" / "checkpoints" / LAST)
     assert ckpt_a["step"] == ckpt_b["step"] == 4  # 256 examples / global batch 64

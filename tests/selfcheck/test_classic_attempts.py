@@ -118,9 +118,85 @@ WRONG = {
                 return unscaled, True, scale * growth_factor, 0
             return unscaled, True, scale, growth_tracker
         """, "a NaN gradient is as bad as an inf"),
+    "confusion matrix with rows and columns swapped": ("accuracy_and_confusion", """
+        def accuracy_and_confusion(logits, labels, num_classes):
+            pred = logits.argmax(axis=1)
+            confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+            for t, p in zip(labels, pred):
+                confusion[p, t] += 1
+            return float((pred == labels).mean()), confusion
+        """, "rows are the TRUE classes"),
+    "flip before the crop": ("random_crop_flip", """
+        def random_crop_flip(images, padding, offsets, flips):
+            n, c, h, w = images.shape
+            padded = np.pad(images, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+            out = np.empty_like(images)
+            for i in range(n):
+                img = padded[i, :, :, ::-1] if flips[i] else padded[i]
+                top, left = offsets[i]
+                out[i] = img[:, top:top + h, left:left + w]
+            return out
+        """, "crop first, then flip"),
+    "ties reversed by argsort()[::-1]": ("pad_and_sort", """
+        def pad_and_sort(sequences, pad_value):
+            lengths = np.array([len(s) for s in sequences])
+            order = np.argsort(lengths)[::-1]
+            padded = np.full((len(sequences), lengths.max()), pad_value)
+            for r, i in enumerate(order):
+                padded[r, :lengths[i]] = sequences[i]
+            return padded, lengths[order], order
+        """, "equal lengths must keep their original order"),
+    "the last padded step as the final state": ("birnn_pool", """
+        def birnn_pool(out, h_n, lengths):
+            real = (np.arange(out.shape[1])[None, :] < lengths[:, None])[:, :, None]
+            mean = (out * real).sum(axis=1) / lengths[:, None]
+            return out[:, -1, :], mean, np.where(real, out, -np.inf).max(axis=1)
+        """, "out[:, -1] is the last PADDED step"),
+    "unknown words mapped to <pad>": ("build_vocab", """
+        from collections import Counter
+
+        def build_vocab(texts, min_count, query):
+            counts = Counter(w for text in texts for w in text)
+            words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+            itos = ["<pad>", "<unk>"] + words
+            index = {w: i for i, w in enumerate(itos)}
+            return itos, np.array([index.get(w, 0) for w in query])
+        """, "an unknown token maps to"),
 }
 
 RIGHT = {
+    "mlp_train_step": """
+        def mlp_train_step(x, labels, w1, b1, w2, b2, lr):
+            a = x @ w1.T + b1
+            h = np.maximum(a, 0)
+            z = h @ w2.T + b2
+            z = z - z.max(axis=1, keepdims=True)
+            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            n = len(labels)
+            loss = -np.log(p[np.arange(n), labels]).mean()
+            dz = p.copy()
+            dz[np.arange(n), labels] -= 1
+            dz /= n
+            da = (dz @ w2) * (a > 0)
+            return (loss, w1 - lr * da.T @ x, b1 - lr * da.sum(0), w2 - lr * dz.T @ h, b2 - lr * dz.sum(0))
+        """,
+    "build_vocab": """
+        from collections import Counter
+
+        def build_vocab(texts, min_count, query):
+            counts = Counter(w for text in texts for w in text)
+            words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+            itos = ["<pad>", "<unk>"] + words
+            index = {w: i for i, w in enumerate(itos)}
+            return itos, np.array([index.get(w, 1) for w in query])
+        """,
+    "birnn_pool": """
+        def birnn_pool(out, h_n, lengths):
+            real = (np.arange(out.shape[1])[None, :] < lengths[:, None])[:, :, None]
+            mean = (out * real).sum(axis=1) / lengths[:, None]
+            final = np.concatenate([h_n[-2], h_n[-1]], axis=1)
+            return final, mean, np.where(real, out, -np.inf).max(axis=1)
+        """,
     "unbroadcast": """
         def unbroadcast(grad, shape):
             lead = grad.ndim - len(shape)

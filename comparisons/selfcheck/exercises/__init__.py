@@ -3,12 +3,15 @@
 from comparisons.selfcheck.exercises import (
     autograd,
     basics,
+    cifar10,
     cnn,
     data,
     debugging,
+    mnist,
     modules,
     resnet_vit,
     rnn,
+    sentiment,
     tensor,
     training,
 )

@@ -36,7 +36,7 @@ def _minitorch_backward(fn: object) -> object:
 
 SIGMOID_BACKWARD = Exercise(
     name="sigmoid_backward", chapter="basics", difficulty=1,
-    title="Sigmoid backward", title_zh="Sigmoid 的反向传播",
+    title="Sigmoid backward",
     signature="sigmoid_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray",
     doc="""\
 Backward of the sigmoid: given the input x and grad = dL/dy for y = sigmoid(x), return dL/dx.
@@ -61,7 +61,7 @@ PyTorch: y = torch.sigmoid(x); y.backward(grad); x.grad
 
 TANH_BACKWARD = Exercise(
     name="tanh_backward", chapter="basics", difficulty=1,
-    title="Tanh backward", title_zh="Tanh 的反向传播",
+    title="Tanh backward",
     signature="tanh_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray",
     doc="""\
 Backward of tanh: given the input x and grad = dL/dy for y = tanh(x), return dL/dx.
@@ -93,7 +93,7 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
 
 GELU_BACKWARD = Exercise(
     name="gelu_backward", chapter="basics", difficulty=2,
-    title="GELU backward (exact, erf form)", title_zh="GELU 的反向传播（精确 erf 形式）",
+    title="GELU backward (exact, erf form)",
     signature="gelu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray",
     doc="""\
 Backward of the exact GELU: given x and grad = dL/dy for y = gelu(x), return dL/dx.
@@ -155,7 +155,7 @@ def _naive_softmax_ce_grad(logits: np.ndarray, labels: np.ndarray) -> np.ndarray
 
 SOFTMAX_CE_BACKWARD = Exercise(
     name="softmax_cross_entropy_backward", chapter="basics", difficulty=2,
-    title="Softmax + cross-entropy backward", title_zh="Softmax 与交叉熵的反向传播",
+    title="Softmax + cross-entropy backward",
     signature="softmax_cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> np.ndarray",
     doc="""\
 Gradient of the mean cross-entropy loss with respect to the logits.

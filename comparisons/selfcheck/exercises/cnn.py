@@ -44,7 +44,7 @@ def _columns_column_major(x: np.ndarray, kh: int, kw: int, stride: int, padding:
 
 IM2COL = Exercise(
     name="im2col", chapter="cnn", difficulty=2,
-    title="im2col: unfold image patches into columns", title_zh="im2col：把图像块展开成列",
+    title="im2col: unfold image patches into columns",
     signature="im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray",
     doc="""\
 Unfold every kh x kw window of a zero-padded image batch into a column.
@@ -104,7 +104,7 @@ def _mini_conv(x: minitorch.Tensor, w: minitorch.Tensor, stride: int, padding: i
 
 CONV2D_FORWARD = Exercise(
     name="conv2d_forward", chapter="cnn", difficulty=2,
-    title="conv2d forward (im2col + matmul)", title_zh="二维卷积的前向传播（im2col + 矩阵乘法）",
+    title="conv2d forward (im2col + matmul)",
     signature="conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, padding: int)"
               " -> np.ndarray",
     doc="""\
@@ -164,7 +164,7 @@ def _torch_conv_grads(x: np.ndarray, w: np.ndarray, grad_out: np.ndarray, stride
 
 CONV2D_BACKWARD = Exercise(
     name="conv2d_backward", chapter="cnn", difficulty=3,
-    title="conv2d backward (input and weight)", title_zh="二维卷积的反向传播（输入与权重）",
+    title="conv2d backward (input and weight)",
     signature="conv2d_backward(x: np.ndarray, w: np.ndarray, grad_out: np.ndarray, stride: int,"
               " padding: int) -> tuple[np.ndarray, np.ndarray]",
     doc="""\
@@ -242,7 +242,6 @@ def _pool_assigning(x: np.ndarray, grad_out: np.ndarray, k: int, s: int) -> np.n
 MAXPOOL2D_BACKWARD = Exercise(
     name="maxpool2d_backward", chapter="cnn", difficulty=2,
     title="Max-pool backward (ties, overlapping windows)",
-    title_zh="最大池化的反向传播（并列最大值、重叠窗口）",
     signature="maxpool2d_backward(x: np.ndarray, grad_out: np.ndarray, kernel_size: int, stride: int)"
               " -> np.ndarray",
     doc="""\

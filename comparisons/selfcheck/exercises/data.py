@@ -34,7 +34,7 @@ def _with_partial(order: np.ndarray, batch_size: int, drop_last: bool) -> list[n
 
 BATCH_INDICES = Exercise(
     name="batch_indices", chapter="data", difficulty=1,
-    title="Cut an epoch into batches", title_zh="把一个 epoch 切分成批次",
+    title="Cut an epoch into batches",
     signature="batch_indices(order: np.ndarray, batch_size: int, drop_last: bool) -> list[np.ndarray]",
     doc="""\
 The batches of sample indices a DataLoader yields in one epoch.
@@ -91,7 +91,7 @@ def _remainder_to_last(n: int, fractions: list[float]) -> list[int]:
 
 SPLIT_LENGTHS = Exercise(
     name="split_lengths", chapter="data", difficulty=1,
-    title="Split sizes for train/val/test fractions", title_zh="按比例划分数据集的长度",
+    title="Split sizes for train/val/test fractions",
     signature="split_lengths(n: int, fractions: list[float]) -> list[int]",
     doc="""\
 How many samples each part gets when a dataset of n samples is split by fractions.

@@ -57,7 +57,7 @@ def _normalized(activations: np.ndarray, gradients: np.ndarray) -> tuple[np.ndar
 
 GRADCAM = Exercise(
     name="gradcam_weights", chapter="debugging", difficulty=1,
-    title="Grad-CAM channel weights and map", title_zh="Grad-CAM 的通道权重与热力图",
+    title="Grad-CAM channel weights and map",
     signature="gradcam_weights(activations: np.ndarray, gradients: np.ndarray)"
               " -> tuple[np.ndarray, np.ndarray]",
     doc="""\

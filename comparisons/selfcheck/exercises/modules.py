@@ -42,7 +42,7 @@ def _scaled(x: np.ndarray, p: float, keep: np.ndarray) -> np.ndarray:
 
 DROPOUT = Exercise(
     name="dropout", chapter="module", difficulty=1,
-    title="Dropout with the correct scaling", title_zh="Dropout（正确的缩放）",
+    title="Dropout with the correct scaling",
     signature="dropout(x: np.ndarray, p: float, keep: np.ndarray, training: bool) -> np.ndarray",
     doc="""\
 Inverted dropout, given the random mask.
@@ -100,7 +100,7 @@ def _table(num_embeddings: int, grad_out: np.ndarray) -> np.ndarray:
 
 EMBEDDING_BACKWARD = Exercise(
     name="embedding_backward", chapter="module", difficulty=2,
-    title="Embedding backward with repeated indices", title_zh="Embedding 的反向传播（重复索引）",
+    title="Embedding backward with repeated indices",
     signature="embedding_backward(indices: np.ndarray, grad_out: np.ndarray, num_embeddings: int)"
               " -> np.ndarray",
     doc="""\

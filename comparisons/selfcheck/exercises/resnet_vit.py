@@ -76,7 +76,6 @@ def _bn_forward_minitorch(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, rm
 BATCHNORM_FORWARD = Exercise(
     name="batchnorm_forward_train", chapter="resnet_vit", difficulty=2,
     title="Batch norm forward, training mode (running statistics)",
-    title_zh="批归一化的前向传播（训练模式与滑动统计量）",
     signature="batchnorm_forward_train(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, "
               "running_mean: np.ndarray, running_var: np.ndarray, momentum: float, eps: float)"
               " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
@@ -153,7 +152,7 @@ def _bn_backward_torch(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, e
 
 BATCHNORM_BACKWARD = Exercise(
     name="batchnorm_backward", chapter="resnet_vit", difficulty=3,
-    title="Batch norm backward (training mode)", title_zh="批归一化的反向传播（训练模式）",
+    title="Batch norm backward (training mode)",
     signature="batchnorm_backward(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float)"
               " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
     doc="""\
@@ -204,7 +203,7 @@ def _ln_unsummed_params(x: np.ndarray, gamma: np.ndarray, g: np.ndarray, eps: fl
 
 LAYERNORM_BACKWARD = Exercise(
     name="layer_norm_backward", chapter="resnet_vit", difficulty=3,
-    title="Layer norm backward", title_zh="层归一化的反向传播",
+    title="Layer norm backward",
     signature="layer_norm_backward(x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float)"
               " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
     doc="""\
@@ -261,7 +260,7 @@ def _patches_column_major(images: np.ndarray, p: int) -> np.ndarray:
 
 PATCHIFY = Exercise(
     name="patchify", chapter="resnet_vit", difficulty=1,
-    title="ViT patches", title_zh="ViT 的图像分块",
+    title="ViT patches",
     signature="patchify(images: np.ndarray, patch_size: int) -> np.ndarray",
     doc="""\
 Cut images into non-overlapping p x p patches and flatten each one (a ViT's first step).
@@ -320,7 +319,7 @@ def _attention_numpy(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarr
 
 ATTENTION = Exercise(
     name="scaled_dot_product_attention", chapter="resnet_vit", difficulty=2,
-    title="Scaled dot-product attention with a mask", title_zh="带掩码的缩放点积注意力",
+    title="Scaled dot-product attention with a mask",
     signature="scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray)"
               " -> np.ndarray",
     doc="""\

@@ -63,7 +63,7 @@ def _lstm_numpy(x: np.ndarray, h: np.ndarray, c: np.ndarray, w_ih: np.ndarray, w
 
 LSTM_CELL = Exercise(
     name="lstm_cell", chapter="rnn", difficulty=2,
-    title="One LSTM cell step", title_zh="LSTM 单元的一步计算",
+    title="One LSTM cell step",
     signature="lstm_cell(x: np.ndarray, h: np.ndarray, c: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,"
               " b_ih: np.ndarray, b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]",
     doc="""\
@@ -107,7 +107,7 @@ def _gru_numpy(x: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
 
 GRU_CELL = Exercise(
     name="gru_cell", chapter="rnn", difficulty=2,
-    title="One GRU cell step", title_zh="GRU 单元的一步计算",
+    title="One GRU cell step",
     signature="gru_cell(x: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,"
               " b_hh: np.ndarray) -> np.ndarray",
     doc="""\

@@ -32,7 +32,7 @@ def _leading_only(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 UNBROADCAST = Exercise(
     name="unbroadcast", chapter="tensor", difficulty=2,
-    title="Un-broadcast a gradient", title_zh="梯度的反广播（求和回原形状）",
+    title="Un-broadcast a gradient",
     signature="unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray",
     doc="""\
 Sum a gradient back to the shape of an input that was broadcast in the forward pass.

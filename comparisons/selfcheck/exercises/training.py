@@ -105,7 +105,7 @@ def _sgd_numpy(param: np.ndarray, grad: np.ndarray, buf: np.ndarray | None, lr: 
 
 SGD_STEP = Exercise(
     name="sgd_momentum_step", chapter="training", difficulty=2,
-    title="SGD with momentum and Nesterov", title_zh="带动量与 Nesterov 的 SGD",
+    title="SGD with momentum and Nesterov",
     signature="sgd_momentum_step(param: np.ndarray, grad: np.ndarray, buf: np.ndarray | None, lr: float,"
               " momentum: float, dampening: float, weight_decay: float, nesterov: bool)"
               " -> tuple[np.ndarray, np.ndarray]",
@@ -224,7 +224,7 @@ PyTorch: torch.optim.{name}([p], lr, betas=(beta1, beta2), eps=eps, weight_decay
 """
 
 def _adam_exercise(torch_cls: type[torch.optim.Optimizer], minitorch_cls: type[moptim.Optimizer],
-                   title_zh: str, decay: str, decay_doc: str, hint: str, own: Classic) -> Exercise:
+                   decay: str, decay_doc: str, hint: str, own: Classic) -> Exercise:
     """Adam and AdamW: one exercise shape; they differ in the weight decay and its classic."""
     name = torch_cls.__name__
     shared = (
@@ -237,7 +237,6 @@ def _adam_exercise(torch_cls: type[torch.optim.Optimizer], minitorch_cls: type[m
     return Exercise(
         name=f"{name.lower()}_step", chapter="training", difficulty=2,
         title=f"An {name} step" + (" (decoupled weight decay)" if decay == "decoupled" else ""),
-        title_zh=title_zh,
         signature=f"{name.lower()}_step(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,"
                   " step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float)"
                   " -> tuple[np.ndarray, np.ndarray, np.ndarray]",
@@ -251,7 +250,7 @@ def _adam_exercise(torch_cls: type[torch.optim.Optimizer], minitorch_cls: type[m
 
 
 ADAM_STEP = _adam_exercise(
-    torch.optim.Adam, moptim.Adam, "Adam 的一步更新", "l2",
+    torch.optim.Adam, moptim.Adam, "l2",
     "    g = grad + weight_decay * p          (Adam's weight decay: an L2 term in the gradient)\n",
     "t starts at 1, so 1 - beta^t is never 0. The moments use the decayed gradient g.",
     Classic("torch's Adam adds weight_decay * p to the gradient (L2); shrinking the parameter "
@@ -259,7 +258,7 @@ ADAM_STEP = _adam_exercise(
 )
 
 ADAMW_STEP = _adam_exercise(
-    torch.optim.AdamW, moptim.AdamW, "AdamW 的一步更新（解耦权重衰减）", "decoupled",
+    torch.optim.AdamW, moptim.AdamW, "decoupled",
     "    p = p * (1 - lr * weight_decay);  g = grad   (decoupled: the decay never enters m, v)\n",
     "the decay shrinks the parameter directly, scaled by lr, before the Adam update.",
     Classic("AdamW decouples the weight decay: p = p * (1 - lr * weight_decay), and the gradient "
@@ -302,6 +301,7 @@ def _lr_minitorch(step: int, base_lr: float, warmup: int, total: int, min_lr: fl
     optimizer = moptim.SGD([minitorch.nn.Parameter(np.zeros(1))], lr=base_lr)
     scheduler = _schedule(moptim.lr_scheduler, optimizer, warmup, total, min_lr, start_factor)
     for _ in range(step):
+        optimizer.step()  # the order torch asks for (no gradients here: the step changes nothing)
         scheduler.step()
     return optimizer.param_groups[0]["lr"]
 
@@ -317,7 +317,7 @@ def _lr_formula(step: int, base_lr: float, warmup: int, total: int, min_lr: floa
 
 COSINE_WARMUP = Exercise(
     name="cosine_with_warmup", chapter="training", difficulty=1,
-    title="Cosine annealing with linear warmup", title_zh="带线性预热的余弦退火学习率",
+    title="Cosine annealing with linear warmup",
     signature="cosine_with_warmup(step: int, base_lr: float, warmup_steps: int, total_steps: int,"
               " min_lr: float, start_factor: float) -> float",
     doc="""\
@@ -405,7 +405,7 @@ def _clip_l2_for_all(grads: list[np.ndarray], max_norm: float, norm_type: float)
 
 CLIP_GRAD_NORM = Exercise(
     name="clip_grad_norm", chapter="training", difficulty=1,
-    title="Clip gradients by their total norm", title_zh="按总范数裁剪梯度",
+    title="Clip gradients by their total norm",
     signature="clip_grad_norm(grads: list[np.ndarray], max_norm: float, norm_type: float)"
               " -> tuple[list[np.ndarray], float]",
     doc="""\
@@ -517,7 +517,7 @@ def _scaler_numpy(grads: list[np.ndarray], scale: float, tracker: int, growth: f
 
 GRAD_SCALER = Exercise(
     name="grad_scaler_step", chapter="training", difficulty=2,
-    title="Mixed precision: a GradScaler step", title_zh="混合精度：GradScaler 的一步",
+    title="Mixed precision: a GradScaler step",
     signature="grad_scaler_step(grads: list[np.ndarray], scale: float, growth_tracker: int,"
               " growth_factor: float, backoff_factor: float, growth_interval: int)"
               " -> tuple[list[np.ndarray], bool, float, int]",

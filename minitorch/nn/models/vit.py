@@ -24,7 +24,7 @@ from minitorch.nn.normalization import LayerNorm
 from minitorch.nn.parameter import Parameter
 from minitorch.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 from minitorch.ops.shape import cat
-from minitorch.tensor import DEFAULT_FLOAT, Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 
 class ViT(Module):
@@ -38,8 +38,8 @@ class ViT(Module):
             raise ValueError(f"ViT: image_size {image_size} is not a multiple of patch_size {patch_size}")
         num_patches = (image_size // patch_size) ** 2
         self.patch_embed = Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
-        self.cls_token = Parameter(np.zeros((1, 1, dim), dtype=DEFAULT_FLOAT))
-        self.pos_embed = Parameter(np.zeros((1, num_patches + 1, dim), dtype=DEFAULT_FLOAT))
+        self.cls_token = Parameter(np.zeros((1, 1, dim), dtype=get_default_dtype()))
+        self.pos_embed = Parameter(np.zeros((1, num_patches + 1, dim), dtype=get_default_dtype()))
         init.normal_(self.pos_embed, std=0.02)
         self.dropout = Dropout(dropout)
         layer = TransformerEncoderLayer(dim, heads, mlp_dim, dropout, activation="gelu",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from minitorch.tensor import Tensor
+from minitorch.tensor import Tensor, get_default_dtype
 
 Parameters = Tensor | Iterable[Tensor]
 
@@ -37,7 +37,7 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
     grads = _grads(parameters)
     norm_type = float(norm_type)
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=get_default_dtype()))
     norms = np.stack([np.linalg.norm(g.data.ravel(), ord=norm_type) for g in grads])
     total = np.linalg.norm(norms, ord=norm_type)
     if error_if_nonfinite and not np.isfinite(total):
@@ -50,6 +50,7 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
     with np.errstate(invalid="ignore"):  # an inf gradient times a 0 coefficient is NaN, as in torch
         for g in grads:
             g.data *= np.asarray(coefficient, dtype=g.dtype)
+            g._increment_version()
     return Tensor(np.asarray(total))
 
 
@@ -57,3 +58,4 @@ def clip_grad_value_(parameters: Parameters, clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value], in place."""
     for g in _grads(parameters):
         np.clip(g.data, -clip_value, clip_value, out=g.data)
+        g._increment_version()
