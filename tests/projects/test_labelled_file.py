@@ -119,3 +119,14 @@ def test_bad_files_name_the_file_and_the_row(tmp_path: Path, lines: list[str], m
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(LabelledFileError, match="no such file"):
         read_labelled_file(tmp_path / "absent.csv")
+
+
+def test_cli_reports_a_bad_file_in_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from projects.sentiment.__main__ import main
+
+    path = write(tmp_path, "one_class.tsv", [f"pos\treview {i}" for i in range(10)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--dataset", "file", "--data-file", str(path), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "one_class.tsv: every row has the label 'pos'" in err
+    assert "Traceback" not in err
