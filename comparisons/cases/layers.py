@@ -46,6 +46,10 @@ module_case("Identity", lambda: torch.nn.Identity(3, k=1), lambda: nn.Identity(3
 module_case("Flatten", torch.nn.Flatten, nn.Flatten, [randn(2, 3, 4, 5)])
 module_case("Flatten_dims", lambda: torch.nn.Flatten(0, 1), lambda: nn.Flatten(0, 1), [randn(2, 3, 4)])
 op_case("F.linear", F.linear, TF.linear, [randn(3, 4), randn(5, 4), randn(5)], group="layer")
+op_case("F.unfold", lambda x: F.unfold(x, (2, 3), 2, 1, (1, 2)), lambda x: TF.unfold(x, (2, 3), 2, 1, (1, 2)),
+        [randn(2, 3, 6, 7)], group="layer")
+op_case("F.fold", lambda c: F.fold(c, (5, 6), 3, 1, 1, 2), lambda c: TF.fold(c, (5, 6), 3, 1, 1, 2),
+        [randn(2, 18, 9)], group="layer")
 
 # -- activations -------------------------------------------------------------------------------------
 for name, make_torch, make_mt in [

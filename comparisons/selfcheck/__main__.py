@@ -165,7 +165,7 @@ def progress_table(workspace: Path) -> str:
             flag = " " + t("(uses torch)") if status == "done" and progress[e.name].get("uses_torch") else ""
             lines.append(f"  {e.name:<{width}}  {_difficulty(e):<6}  {t(status)}{flag}")
             totals[_BUCKET[status]] += 1
-    counts = ", ".join(t("{count} " + bucket, count=n) for bucket, n in totals.items())
+    counts = t(", ").join(t("{count} " + bucket, count=n) for bucket, n in totals.items())
     lines.append("\n" + t("Total: {counts}, of {total}", counts=counts, total=len(exercises)))
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ the wrong answer of a known classic mistake, that mistake's hint. Messages come 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import shutil
@@ -105,12 +106,12 @@ def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array{value.shape} {value.dtype}"
     if isinstance(value, list | tuple) and len(value) > 4:
-        return f"{type(value).__name__} of {len(value)}"
+        return t("{type} of {count}", type=type(value).__name__, count=len(value))
     if isinstance(value, list | tuple):
         inner = ", ".join(describe(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
     if isinstance(value, dict):
-        return f"dict of {len(value)}"
+        return t("{type} of {count}", type="dict", count=len(value))
     return repr(value)
 
 
@@ -232,7 +233,9 @@ def run_in_worker(path: Path, function: str, cases: list[Case], limits: Limits) 
         job = Path(tmp)
         runner = shutil.copy(worker.__file__, job / "worker.py")  # outside the package: nothing beside it
         worker.save(job / "inputs", [case.args for case in cases])
-        command = [sys.executable, "-I", str(runner), str(path), function, str(job), str(limits.memory)]
+        messages = json.dumps({key: t(text) for key, text in worker.MESSAGES.items()})
+        command = [sys.executable, "-I", str(runner), str(path), function, str(job), str(limits.memory),
+                   messages]
         env = {k: v for k, v in os.environ.items() if k in _WORKER_ENV}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         processes.become_subreaper()

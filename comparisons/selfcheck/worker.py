@@ -1,7 +1,7 @@
 """Run a learner's function on the grader's inputs, in its own process, with nothing else in reach.
 
 The grader copies this file into a fresh job folder and starts
-`python -I JOB/worker.py LEARNER_FILE FUNCTION JOB MEMORY_LIMIT`. The worker imports only the
+`python -I JOB/worker.py LEARNER_FILE FUNCTION JOB MEMORY_LIMIT [MESSAGES_JSON]`. The worker imports only the
 standard library and NumPy, never the grader: it receives the cases' inputs in `JOB/inputs.*`,
 calls the learner's function on each, and writes what came back (or what went wrong) to
 `JOB/outputs.*`. The expected outputs and the reference solutions stay in the grading process.
@@ -47,6 +47,12 @@ import numpy as np
 Tree = Any
 PROJECT_PACKAGES = ("comparisons", "minitorch", "kernels", "projects", "benchmarks", "tests")
 MAX_TEXT = 4000  # characters of an exception message or traceback sent back (start and end)
+# The worker's own messages; the grader passes them in the learner's language.
+MESSAGES = {
+    "blocked": "the self-check runs your code on its own: `import {name}` is not available here "
+               "(the grader, the library and its solutions stay out of reach). Use NumPy.",
+    "cut": "[... {count} characters cut ...]",
+}
 
 
 def encode(value: Any, arrays: dict[str, np.ndarray]) -> Tree:
@@ -116,7 +122,8 @@ def clip_text(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) <= limit:
         return text
     half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"
+    marker = MESSAGES["cut"].format(count=f"{len(text) - 2 * half:,}")
+    return f"{text[:half]}\n{marker}\n{text[-half:]}"
 
 
 def learner_traceback(err: BaseException, learner_file: Path) -> str:
@@ -167,9 +174,7 @@ class _ProjectImportBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         top = name.partition(".")[0]
         if top in PROJECT_PACKAGES:
-            raise ModuleNotFoundError(
-                f"the self-check runs your code on its own: `import {top}` is not available here "
-                f"(the grader, the library and its solutions stay out of reach). Use NumPy.", name=name)
+            raise ModuleNotFoundError(MESSAGES["blocked"].format(name=top), name=name)
         return None
 
 
@@ -206,6 +211,7 @@ def limit_memory(limit: int) -> None:
 
 def main(argv: list[str]) -> None:
     learner_file, function, job, memory = Path(argv[0]).resolve(), argv[1], Path(argv[2]), int(argv[3])
+    MESSAGES.update(json.loads(argv[4]) if len(argv) > 4 else {})
     limit_memory(memory)
     isolate_imports()
     sys.stdout = sys.stderr  # one stream, in the order written, for the grader to show

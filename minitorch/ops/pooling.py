@@ -22,6 +22,7 @@ import numpy as np
 
 from minitorch.autograd import Function
 from minitorch.ops.conv import IntPair, output_size, pad2d, pair, window_reads, windows
+from minitorch.ops.unfold import Fold
 from minitorch.tensor import Tensor
 
 
@@ -59,6 +60,14 @@ class MaxPool2d(Function):
             else:
                 dx[ins] += (grad * (self.where == offset))[outs]
         return dx
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        """fold (col2im) of g placed at each window's argmax: linear in g, the mask a constant."""
+        x_shape, kernel, stride, padding, dilation, (oh, ow) = self.args
+        offsets = np.arange(kernel[0] * kernel[1]).reshape(*kernel, 1, 1)
+        chosen = (self.where[:, :, None, None] == offsets).astype(grad.dtype)  # (N, C, kh, kw, OH, OW)
+        cols = (Tensor(chosen) * grad.reshape(*x_shape[:2], 1, 1, oh, ow)).reshape(x_shape[0], -1, oh * ow)
+        return Fold.apply(cols, x_shape=x_shape, geometry=(kernel, stride, padding, dilation))
 
 
 def max_pool_windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
@@ -126,6 +135,13 @@ class AvgPool2d(Function):
                 dx[ins] += share[outs]
         return dx
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        """fold (col2im) of g / divisor copied to every window offset: linear in g."""
+        x_shape, kernel, stride, padding, (oh, ow) = self.args
+        share = (grad / Tensor(self.divisor)).reshape(*x_shape[:2], 1, 1, oh, ow)
+        cols = share.expand(*x_shape[:2], *kernel, oh, ow).reshape(x_shape[0], -1, oh * ow)
+        return Fold.apply(cols, x_shape=x_shape, geometry=(kernel, stride, padding, (1, 1)))
+
 
 class AdaptiveAvgPool2d(Function):
     """y = x_flat K^T with K = A_h kron A_w (each row of K averages one window);  dx = g_flat K.
@@ -142,6 +158,9 @@ class AdaptiveAvgPool2d(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return (grad.reshape(-1, self.k.shape[0]) @ self.k).reshape(self.x_shape)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return (grad.reshape(-1, self.k.shape[0]) @ Tensor(self.k)).reshape(self.x_shape)
 
 
 def _averaging_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:

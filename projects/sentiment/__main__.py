@@ -272,7 +272,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(start_epoch, args.epochs):
         train_loader.batch_sampler.set_epoch(epoch)  # a new shuffle each epoch, from seed + epoch
         model.train()
-        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)
+        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)  # this epoch's sums
         epoch_start = time.perf_counter()
         progress = not args.no_progress and dist.is_main
         for (ids, lengths), labels in tqdm(
@@ -299,6 +299,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             seen += len(labels)
             if step % args.log_every == 0:
                 log_step(writer, step, loss, optimizer)
+        # the sums over every process (under torchrun each saw a different part of the data)
         loss_sum, correct, seen = all_reduce_sum(torch.stack([loss_sum, correct, seen]), dist).tolist()
         val = evaluate(model, val_loader, loss_fn, device, len(classes), args.amp)
         metrics = {

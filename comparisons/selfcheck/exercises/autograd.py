@@ -10,6 +10,7 @@ import torch
 import minitorch
 from comparisons.selfcheck.exercise import Case, Classic, Exercise, register
 from comparisons.selfcheck.exercises.common import randn, torch_vjp
+from comparisons.selfcheck.i18n import t
 from comparisons.selfcheck.solutions.adapters import vjp
 from minitorch.autograd import _reverse_topological_order
 
@@ -133,20 +134,20 @@ def _reachable(graph: Graph, root: str) -> set[str]:
 def _validate_topo(case: Case, order: object) -> str | None:
     graph, root = case.args
     if not isinstance(order, list | tuple) or not all(isinstance(n, str) for n in order):
-        return f"output: expected a list of node names (str), got {type(order).__name__}"
+        return t("output: expected a list of node names (str), got {type}", type=type(order).__name__)
     reachable = _reachable(graph, root)
     if len(set(order)) != len(order):
-        return f"output: {[n for n in order if order.count(n) > 1][0]!r} appears more than once"
+        return t("output: {node!r} appears more than once", node=[n for n in order if order.count(n) > 1][0])
     if set(order) != reachable:
         extra, missing = sorted(set(order) - reachable), sorted(reachable - set(order))
-        return (f"output: should hold exactly the nodes reachable from {root!r}; "
-                f"extra {extra}, missing {missing}")
+        return t("output: should hold exactly the nodes reachable from {root!r}; "
+                 "extra {extra}, missing {missing}", root=root, extra=extra, missing=missing)
     position = {n: i for i, n in enumerate(order)}
     for node in order:
         for parent in graph[node]:
             if position[parent] < position[node]:
-                return (f"output: {parent!r} comes before {node!r}, which uses it, so {parent!r}'s "
-                        f"gradient would be used before {node!r} has sent its part")
+                return t("output: {parent!r} comes before {node!r}, which uses it, so {parent!r}'s "
+                         "gradient would be used before {node!r} has sent its part", parent=parent, node=node)
     return None
 
 

@@ -301,6 +301,7 @@ def _lr_minitorch(step: int, base_lr: float, warmup: int, total: int, min_lr: fl
     optimizer = moptim.SGD([minitorch.nn.Parameter(np.zeros(1))], lr=base_lr)
     scheduler = _schedule(moptim.lr_scheduler, optimizer, warmup, total, min_lr, start_factor)
     for _ in range(step):
+        optimizer.step()  # the order torch asks for (no gradients here: the step changes nothing)
         scheduler.step()
     return optimizer.param_groups[0]["lr"]
 
