@@ -252,6 +252,8 @@ case("unfold_fold", lambda x: F.fold(F.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1,
      lambda x: TF.fold(TF.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2), [randn(2, 3, 5, 6)])
 case("max_pool2d_padding_ceil", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2,
      lambda x: TF.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2, [randn(2, 3, 8, 7)])
+case("max_pool2d_2x2_return_indices", lambda x: F.max_pool2d(x, 2, return_indices=True)[0] ** 2,
+     lambda x: TF.max_pool2d(x, 2, return_indices=True)[0] ** 2, [randn(2, 3, 6, 4)])
 case("max_pool2d_dilation", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
      lambda x: TF.max_pool2d(x, 2, 1, dilation=2),
      [randn(1, 2, 6, 6)])
@@ -283,6 +285,9 @@ case("cross_entropy_weight_smoothing_ignore",
 case("cross_entropy_probabilities_spatial", lambda x, t: F.cross_entropy(x, t, reduction="sum"),
      lambda x, t: TF.cross_entropy(x, t, reduction="sum"),
      [randn(2, 3, 2, 2), uniform(2, 3, 2, 2, low=0, high=1, grad=False)])
+case("cross_entropy_differentiable_probabilities",
+     lambda x, t: F.cross_entropy(x, t.softmax(1), label_smoothing=0.2),
+     lambda x, t: TF.cross_entropy(x, t.softmax(1), label_smoothing=0.2), [randn(4, 3), randn(4, 3)])
 case("nll_loss_of_log_softmax", lambda x, y: F.nll_loss(F.log_softmax(x, 1), y),
      lambda x, y: TF.nll_loss(TF.log_softmax(x, 1), y), [randn(5, 3), integers(0, 3, 5)])
 case("binary_cross_entropy", lambda p, y, w: F.binary_cross_entropy(p, y, w),
@@ -328,6 +333,19 @@ def math_attention(module: Any, args: list[Any]) -> Any:
 module("TransformerEncoderLayer", lambda: torch.nn.TransformerEncoderLayer(6, 2, 8, dropout=0.0),
        lambda: mt.nn.TransformerEncoderLayer(6, 2, 8, dropout=0.0), [randn(3, 2, 6)], forward=math_attention)
 
+
+# -- recurrent layers (the fused scans' differentiable backward is the cells unrolled) ----------------
+module("RNN_tanh_2layers_bidirectional", lambda: torch.nn.RNN(3, 4, num_layers=2, bidirectional=True),
+       lambda: mt.nn.RNN(3, 4, num_layers=2, bidirectional=True), [randn(4, 2, 3)])
+module("RNN_relu_hx", lambda: torch.nn.RNN(3, 4, nonlinearity="relu"),
+       lambda: mt.nn.RNN(3, 4, nonlinearity="relu"), [randn(3, 2, 3), randn(1, 2, 4)])
+module("LSTM_hx", lambda: torch.nn.LSTM(3, 4), lambda: mt.nn.LSTM(3, 4),
+       [randn(4, 2, 3), randn(1, 2, 4), randn(1, 2, 4)], forward=lambda m, a: m(a[0], (a[1], a[2])))
+module("LSTM_bidirectional_batch_first", lambda: torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True),
+       lambda: mt.nn.LSTM(3, 4, batch_first=True, bidirectional=True), [randn(2, 3, 3)])
+module("GRU_2layers", lambda: torch.nn.GRU(3, 4, num_layers=2), lambda: mt.nn.GRU(3, 4, num_layers=2),
+       [randn(4, 2, 3)])
+module("LSTMCell", lambda: torch.nn.LSTMCell(3, 4), lambda: mt.nn.LSTMCell(3, 4), [randn(2, 3)])
 
 # -- uses of second derivatives ------------------------------------------------------------------------
 

@@ -87,10 +87,12 @@ def image_blocks(n: int, bytes_per_image: int) -> list[slice]:
 
 
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
-    """An int or a pair of ints as a pair (torch's `_pair`)."""
+    """An int, a 1-tuple or a pair of ints as a pair (torch's `_pair`)."""
     if isinstance(value, int | np.integer):
         return int(value), int(value)
     values = tuple(int(v) for v in value)
+    if len(values) == 1:
+        values *= 2
     if len(values) != 2:
         raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
     return values  # type: ignore[return-value]
@@ -279,7 +281,10 @@ def conv_padding(padding: IntPair | str, kernel: tuple[int, int], stride: tuple[
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
+    """2-D convolution of input (N, C, H, W), or one unbatched image (C, H, W), with weight
+    (O, C / groups, kh, kw)."""
+    if input.ndim == 3:  # unbatched, as torch allows: a batch of one, then the batch dim removed
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
     stride_, padding_, dilation_ = conv2d_geometry(input, weight, bias, stride, padding, dilation, groups)
     params = (weight,) if bias is None else (weight, bias)
@@ -292,7 +297,8 @@ def conv2d_geometry(input: Tensor, weight: Tensor, bias: Tensor | None, stride: 
     """Check conv2d's arguments (errors name the shapes); return stride, padding (top, bottom,
     left, right) and dilation as tuples."""
     if input.ndim != 4:
-        raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
+        raise RuntimeError(
+            f"conv2d: expected input with 3 dims (C, H, W) or 4 dims (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4:
         raise RuntimeError(
             f"conv2d: expected weight with 4 dims (out_channels, in_channels / groups, kh, kw), got "

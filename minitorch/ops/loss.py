@@ -256,9 +256,29 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     x, t, w = _class_input("cross_entropy", input, target, weight, ignore_index)
-    out = CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
-                             label_smoothing=label_smoothing, reduction=reduction)
+    if t.dtype.kind == "f" and target.requires_grad:
+        soft = target.reshape(x.shape).to(x.dtype)
+        out = _soft_cross_entropy(x, soft, weight, label_smoothing, reduction)
+    else:
+        out = CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
+                                 label_smoothing=label_smoothing, reduction=reduction)
     return _unbatched(out, input, reduction)
+
+
+def _soft_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None, label_smoothing: float,
+                        reduction: str) -> Tensor:
+    """Cross entropy with probability targets that require grad, written with differentiable ops
+    (torch's own formula for this case), so the target gets its gradient too:
+    loss_i = -sum_c w_c q_ic log_softmax(x)_ic with q = (1 - s) t + s / C;
+    dL/dt_ic = -g_i w_c (1 - s) log_softmax(x)_ic. 'mean' divides by the number of samples."""
+    classes = x.shape[1]
+    q = target if label_smoothing == 0 else target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(x, 1) * q
+    if weight is not None:
+        terms = terms * weight.to(x.dtype).reshape((1, classes) + (1,) * (x.ndim - 2))
+    if reduction == "none":
+        return -terms.sum(1)
+    return -terms.sum() if reduction == "sum" else -terms.sum() / (x.data.size // classes)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
