@@ -28,7 +28,7 @@ from minitorch.creation import (
 )
 from minitorch.device import device
 from minitorch.gradcheck import gradcheck
-from minitorch.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from minitorch.ops.arithmetic import add, bmm, div, matmul, mm, mul, neg, pow, sub
 from minitorch.ops.comparison import allclose, eq, ge, gt, isclose, le, logical_not, lt, ne
 from minitorch.ops.elementwise import (
     abs,

@@ -420,11 +420,11 @@ class Tensor:
         return _compare.logical_not(self)
 
     # -- methods that mirror torch.Tensor's (each forwards to the op of the same name) ---------
-    def add(self, other: Any) -> Tensor:
-        return _arith.add(self, other)
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        return _arith.add(self, other, alpha=alpha)
 
-    def sub(self, other: Any) -> Tensor:
-        return _arith.sub(self, other)
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        return _arith.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> Tensor:
         return _arith.mul(self, other)
@@ -437,6 +437,12 @@ class Tensor:
 
     def matmul(self, other: Tensor) -> Tensor:
         return _arith.matmul(self, other)
+
+    def mm(self, other: Tensor) -> Tensor:
+        return _arith.mm(self, other)
+
+    def bmm(self, other: Tensor) -> Tensor:
+        return _arith.bmm(self, other)
 
     def neg(self) -> Tensor:
         return _arith.neg(self)
@@ -468,7 +474,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return _elem.relu(self)
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return _elem.clamp(self, min, max)
 
     clip = clamp
@@ -479,7 +485,7 @@ class Tensor:
     def minimum(self, other: Tensor) -> Tensor:
         return _elem.minimum(self, other)
 
-    def masked_fill(self, mask: Tensor, value: float) -> Tensor:
+    def masked_fill(self, mask: Tensor, value: float | Tensor) -> Tensor:
         return _elem.masked_fill(self, mask, value)
 
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:

@@ -54,7 +54,9 @@ def test_a_looser_float64_check_needs_a_reason_written_in_its_case():
 
 def test_every_float64_case_is_exact_unless_it_says_why():
     looser = sorted((c.name, c.looser_because) for c in CASES.values() if c.looser_because)
-    assert {name for name, _ in looser} <= {c.name for c in CASES.values() if c.group == "init"}, looser
+    # torch's own BCE double backward adds eps to p and 1 - p (see the case's reason)
+    allowed = {c.name for c in CASES.values() if c.group == "init"} | {"d2_binary_cross_entropy"}
+    assert {name for name, _ in looser} <= allowed, looser
 
 
 def test_a_backward_off_by_one_part_in_a_billion_fails_a_float64_case(monkeypatch):

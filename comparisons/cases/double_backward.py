@@ -34,7 +34,9 @@ from comparisons.builders import (
     as_numpy,
     booleans,
     copy_torch_weights,
+    fixed,
     flatten_outputs,
+    integers,
     randn,
     to_minitorch,
     to_torch,
@@ -234,3 +236,212 @@ case("split_unused_piece", lambda a: a.split([1, 2, 2], 1)[1] ** 3, lambda a: a.
 case("chunk_unbind", lambda a: a.chunk(2, 0)[0] * a.unbind(0)[2], lambda a: a.chunk(2, 0)[0] * a.unbind(0)[2],
      [randn(4, 3)])
 case("pad_dtype", lambda a: F.pad(a, (1, 2)) ** 2, lambda a: TF.pad(a, (1, 2)) ** 2, [randn(2, 3)])
+
+# -- convolution, im2col / col2im, pooling -----------------------------------------------------------
+case("conv2d", lambda x, w, b: F.conv2d(x, w, b), lambda x, w, b: TF.conv2d(x, w, b),
+     [randn(2, 3, 6, 5), randn(4, 3, 3, 3), randn(4)])
+case("conv2d_stride_padding_dilation", lambda x, w: F.conv2d(x, w, None, 2, 2, 2),
+     lambda x, w: TF.conv2d(x, w, None, 2, 2, 2), [randn(2, 2, 9, 8), randn(3, 2, 3, 2)])
+case("conv2d_groups_same_even_kernel", lambda x, w, b: F.conv2d(x, w, b, padding="same", groups=2),
+     lambda x, w, b: TF.conv2d(x, w, b, padding="same", groups=2),
+     [randn(1, 4, 5, 6), randn(6, 2, 2, 4), randn(6)])
+case("conv2d_twice", lambda x, w: F.conv2d(F.conv2d(x, w, padding=1).tanh(), w, padding=1),
+     lambda x, w: TF.conv2d(TF.conv2d(x, w, padding=1).tanh(), w, padding=1),
+     [randn(1, 2, 5, 5), randn(2, 2, 3, 3)])
+case("unfold_fold", lambda x: F.fold(F.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2),
+     lambda x: TF.fold(TF.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2), [randn(2, 3, 5, 6)])
+case("max_pool2d_padding_ceil", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2,
+     lambda x: TF.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2, [randn(2, 3, 8, 7)])
+case("max_pool2d_2x2_return_indices", lambda x: F.max_pool2d(x, 2, return_indices=True)[0] ** 2,
+     lambda x: TF.max_pool2d(x, 2, return_indices=True)[0] ** 2, [randn(2, 3, 6, 4)])
+case("max_pool2d_dilation", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
+     lambda x: TF.max_pool2d(x, 2, 1, dilation=2),
+     [randn(1, 2, 6, 6)])
+case("avg_pool2d_padding_ceil",
+     lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False) ** 2,
+     lambda x: TF.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False) ** 2, [randn(2, 3, 8, 7)])
+case("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)) ** 2,
+     lambda x: TF.adaptive_avg_pool2d(x, (2, 3)) ** 2, [randn(2, 3, 5, 7)])
+
+# -- normalization, embedding ------------------------------------------------------------------------
+module = double_backward_module_case
+module("BatchNorm2d_train", lambda: torch.nn.BatchNorm2d(3), lambda: mt.nn.BatchNorm2d(3),
+       [randn(4, 3, 2, 3)])
+module("BatchNorm1d_eval", lambda: torch.nn.BatchNorm1d(4), lambda: mt.nn.BatchNorm1d(4),
+       [randn(5, 4)], train=False)
+module("LayerNorm", lambda: torch.nn.LayerNorm((3, 4)), lambda: mt.nn.LayerNorm((3, 4)), [randn(2, 3, 4)])
+case("layer_norm_no_affine_times_x", lambda x: F.layer_norm(x, (5,)) * x,
+     lambda x: TF.layer_norm(x, (5,)) * x,
+     [randn(3, 5)])
+case("embedding_padding_idx", lambda i, w: F.embedding(i, w, padding_idx=1) ** 2,
+     lambda i, w: TF.embedding(i, w, padding_idx=1) ** 2,
+     [fixed([[0, 1, 3], [3, 3, 2]], "int64", grad=False), randn(4, 3)])
+
+# -- losses --------------------------------------------------------------------------------------------
+case("cross_entropy_weight_smoothing_ignore",
+     lambda x, y, w: F.cross_entropy(x, y, w, ignore_index=2, label_smoothing=0.1),
+     lambda x, y, w: TF.cross_entropy(x, y, w, ignore_index=2, label_smoothing=0.1),
+     [randn(6, 4), fixed([0, 2, 3, 1, 2, 0], "int64", grad=False), uniform(4, low=0.5, high=2, grad=False)])
+case("cross_entropy_probabilities_spatial", lambda x, t: F.cross_entropy(x, t, reduction="sum"),
+     lambda x, t: TF.cross_entropy(x, t, reduction="sum"),
+     [randn(2, 3, 2, 2), uniform(2, 3, 2, 2, low=0, high=1, grad=False)])
+case("cross_entropy_differentiable_probabilities",
+     lambda x, t: F.cross_entropy(x, t.softmax(1), label_smoothing=0.2),
+     lambda x, t: TF.cross_entropy(x, t.softmax(1), label_smoothing=0.2), [randn(4, 3), randn(4, 3)])
+case("nll_loss_of_log_softmax", lambda x, y: F.nll_loss(F.log_softmax(x, 1), y),
+     lambda x, y: TF.nll_loss(TF.log_softmax(x, 1), y), [randn(5, 3), integers(0, 3, 5)])
+case("binary_cross_entropy", lambda p, y, w: F.binary_cross_entropy(p, y, w),
+     lambda p, y, w: TF.binary_cross_entropy(p, y, w),
+     [uniform(3, 4, low=0.1, high=0.9), uniform(3, 4, low=0, high=1),
+      uniform(3, 4, low=0.5, high=1.5, grad=False)],
+     rtol=1e-10, looser_because="torch's double backward of binary_cross_entropy regularizes with "
+     "(p + 1e-12)^2 (1 - p + 1e-12)^2 where the exact second derivative has p^2 (1 - p)^2: a relative "
+     "difference up to about 4e-12 / min(p, 1 - p), 4e-11 for p in [0.1, 0.9]")
+case("binary_cross_entropy_with_logits_pos_weight",
+     lambda x, y, pw: F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="sum"),
+     lambda x, y, pw: TF.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="sum"),
+     [randn(3, 4, scale=2), uniform(3, 4, low=0, high=1), uniform(4, low=0.5, high=2, grad=False)])
+case("mse_l1", lambda a, b: F.mse_loss(a, b) + F.l1_loss(a * a, b),
+     lambda a, b: TF.mse_loss(a, b) + TF.l1_loss(a * a, b),
+     [randn(3, 4), randn(3, 4)])
+
+# -- layers, attention -----------------------------------------------------------------------------------
+module("MLP_tanh", lambda: torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)),
+       lambda: mt.nn.Sequential(mt.nn.Linear(4, 5), mt.nn.Tanh(), mt.nn.Linear(5, 2)), [randn(3, 4)])
+module("Conv_BN_ReLU_pool_Linear",
+       lambda: torch.nn.Sequential(
+           torch.nn.Conv2d(2, 3, 3, padding=1, bias=False), torch.nn.BatchNorm2d(3), torch.nn.GELU(),
+           torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(12, 2)),
+       lambda: mt.nn.Sequential(
+           mt.nn.Conv2d(2, 3, 3, padding=1, bias=False), mt.nn.BatchNorm2d(3), mt.nn.GELU(),
+           mt.nn.MaxPool2d(2), mt.nn.Flatten(), mt.nn.Linear(12, 2)), [randn(2, 2, 4, 4)])
+case("scaled_dot_product_attention_causal",
+     lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+     lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True),
+     [randn(2, 3, 4), randn(2, 3, 4), randn(2, 3, 5)])
+module("MultiheadAttention", lambda: torch.nn.MultiheadAttention(6, 2),
+       lambda: mt.nn.MultiheadAttention(6, 2),
+       [randn(3, 2, 6), randn(4, 2, 6), randn(4, 2, 6)], forward=lambda m, a: m(*a)[0])
+
+
+def math_attention(module: Any, args: list[Any]) -> Any:
+    """Run the module with torch's plain (math) attention: its fused CPU kernel has no double backward."""
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        return module(*args)
+
+
+module("TransformerEncoderLayer", lambda: torch.nn.TransformerEncoderLayer(6, 2, 8, dropout=0.0),
+       lambda: mt.nn.TransformerEncoderLayer(6, 2, 8, dropout=0.0), [randn(3, 2, 6)], forward=math_attention)
+
+
+# -- recurrent layers (the fused scans' differentiable backward is the cells unrolled) ----------------
+module("RNN_tanh_2layers_bidirectional", lambda: torch.nn.RNN(3, 4, num_layers=2, bidirectional=True),
+       lambda: mt.nn.RNN(3, 4, num_layers=2, bidirectional=True), [randn(4, 2, 3)])
+module("RNN_relu_hx", lambda: torch.nn.RNN(3, 4, nonlinearity="relu"),
+       lambda: mt.nn.RNN(3, 4, nonlinearity="relu"), [randn(3, 2, 3), randn(1, 2, 4)])
+module("LSTM_hx", lambda: torch.nn.LSTM(3, 4), lambda: mt.nn.LSTM(3, 4),
+       [randn(4, 2, 3), randn(1, 2, 4), randn(1, 2, 4)], forward=lambda m, a: m(a[0], (a[1], a[2])))
+module("LSTM_bidirectional_batch_first", lambda: torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True),
+       lambda: mt.nn.LSTM(3, 4, batch_first=True, bidirectional=True), [randn(2, 3, 3)])
+module("GRU_2layers", lambda: torch.nn.GRU(3, 4, num_layers=2), lambda: mt.nn.GRU(3, 4, num_layers=2),
+       [randn(4, 2, 3)])
+module("LSTMCell", lambda: torch.nn.LSTMCell(3, 4), lambda: mt.nn.LSTMCell(3, 4), [randn(2, 3)])
+
+# -- uses of second derivatives ------------------------------------------------------------------------
+
+def _critics() -> tuple[torch.nn.Module, Any]:
+    """A small WGAN critic on both sides, torch's weights copied into minitorch's."""
+    torch_critic = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 8),
+                                       torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+    mt_critic = mt.nn.Sequential(mt.nn.Linear(4, 8), mt.nn.LeakyReLU(0.2), mt.nn.Linear(8, 8), mt.nn.Tanh(),
+                                 mt.nn.Linear(8, 1)).to(mt.float64)
+    copy_torch_weights(torch_critic, mt_critic)
+    return torch_critic, mt_critic
+
+
+def _critic_loss(grad_fn: Callable[..., Any], critic: Any, real: Any, fake: Any, mix: Any) -> tuple[Any, Any]:
+    """WGAN-GP critic loss: E[D(fake)] - E[D(real)] + 10 E[(||d D(x_hat) / d x_hat|| - 1)^2],
+    x_hat = mix real + (1 - mix) fake (the same code runs on either library, given its grad)."""
+    x_hat = mix * real + (1 - mix) * fake
+    x_hat.requires_grad_(True)
+    (slopes,) = grad_fn(critic(x_hat).sum(), x_hat, create_graph=True)
+    penalty = (((slopes * slopes).sum(1).sqrt() - 1) ** 2).mean()
+    return critic(fake).mean() - critic(real).mean() + 10 * penalty, penalty
+
+
+def gradient_penalty(rng: np.random.Generator) -> Outcome:
+    torch.manual_seed(int(rng.integers(2**31)))
+    torch_critic, mt_critic = _critics()
+    real, fake = rng.standard_normal((6, 4)) + 1, rng.standard_normal((6, 4))
+    mix = rng.uniform(0, 1, (6, 1))
+    start = time.perf_counter()
+    mt_loss, mt_penalty = _critic_loss(mt.autograd.grad, mt_critic,
+                                       *(mt.tensor(a) for a in (real, fake, mix)))
+    mt_loss.backward()
+    mt_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    torch_loss, torch_penalty = _critic_loss(torch.autograd.grad, torch_critic,
+                                             *(torch.tensor(a) for a in (real, fake, mix)))
+    torch_loss.backward()
+    torch_seconds = time.perf_counter() - start
+    checks = [Check("penalty", "forward", as_numpy(mt_penalty), as_numpy(torch_penalty), ATOL, RTOL),
+              Check("critic loss", "forward", as_numpy(mt_loss), as_numpy(torch_loss), ATOL, RTOL)]
+    mt_params = dict(mt_critic.named_parameters())
+    checks += [_pair_check(f"grad of {name}", "grad", mt_params[name].grad, p.grad, ATOL, RTOL)
+               for name, p in torch_critic.named_parameters()]
+    return Outcome(checks, mt_seconds, torch_seconds)
+
+
+def hessian_vector_product(rng: np.random.Generator) -> Outcome:
+    """H v for the loss of a small tanh network, by double backward: grad(<grad f(w), v>, w)."""
+    x, y = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
+    w1, w2, v1, v2 = (rng.standard_normal(s) for s in ((3, 5), (5, 2), (3, 5), (5, 2)))
+
+    def hvp(lib: Any, grad_fn: Callable[..., Any], cross_entropy: Callable[..., Any]) -> list[Any]:
+        weights = [lib.tensor(w, requires_grad=True) for w in (w1, w2)]
+        loss = cross_entropy((lib.tensor(x) @ weights[0]).tanh() @ weights[1], lib.tensor(y))
+        grads = grad_fn(loss, weights, create_graph=True)
+        directional = (grads[0] * lib.tensor(v1)).sum() + (grads[1] * lib.tensor(v2)).sum()
+        return [*grads, *grad_fn(directional, weights)]
+
+    start = time.perf_counter()
+    mine = hvp(mt, mt.autograd.grad, F.cross_entropy)
+    mt_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = hvp(torch, torch.autograd.grad, TF.cross_entropy)
+    torch_seconds = time.perf_counter() - start
+    labels = ["grad of w1", "grad of w2", "Hv of w1", "Hv of w2"]
+    return Outcome([Check(label, "grad", as_numpy(m), as_numpy(t), ATOL, RTOL)
+                    for label, m, t in zip(labels, mine, theirs, strict=True)], mt_seconds, torch_seconds)
+
+
+def newton_quartic(rng: np.random.Generator) -> Outcome:
+    """Newton's method x <- x - f'(x) / f''(x) on f(x) = x^4 - 2 x^2 (minima at +-1), elementwise
+    from several starts, f' and f'' both by autograd; every iterate is compared."""
+    starts = np.array([0.7, 1.5, -2.0, 3.0, -0.8])
+
+    def iterates(lib: Any, grad_fn: Callable[..., Any]) -> list[np.ndarray]:
+        x, path = lib.tensor(starts, requires_grad=True), []
+        for _ in range(10):
+            (slope,) = grad_fn((x**4 - 2 * x**2).sum(), x, create_graph=True)
+            (curvature,) = grad_fn(slope.sum(), x)  # f is a sum of 1-D terms: the Hessian is diagonal
+            x = lib.tensor(as_numpy(x - slope / curvature).copy(), requires_grad=True)
+            path.append(as_numpy(x).copy())
+        return path
+
+    start = time.perf_counter()
+    mine = iterates(mt, mt.autograd.grad)
+    mt_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = iterates(torch, torch.autograd.grad)
+    torch_seconds = time.perf_counter() - start
+    checks = [Check(f"iterate {k + 1}", "state", m, t, ATOL, RTOL)
+              for k, (m, t) in enumerate(zip(mine, theirs, strict=True))]
+    checks.append(Check("converged to the minima", "state", np.abs(mine[-1]), np.ones(len(starts)),
+                        ATOL, RTOL))
+    return Outcome(checks, mt_seconds, torch_seconds)
+
+
+register(Case(PREFIX + "gradient_penalty_wgan_gp", GROUP, gradient_penalty))
+register(Case(PREFIX + "hessian_vector_product", GROUP, hessian_vector_product))
+register(Case(PREFIX + "newton_quartic", GROUP, newton_quartic))

@@ -46,6 +46,10 @@ module_case("Identity", lambda: torch.nn.Identity(3, k=1), lambda: nn.Identity(3
 module_case("Flatten", torch.nn.Flatten, nn.Flatten, [randn(2, 3, 4, 5)])
 module_case("Flatten_dims", lambda: torch.nn.Flatten(0, 1), lambda: nn.Flatten(0, 1), [randn(2, 3, 4)])
 op_case("F.linear", F.linear, TF.linear, [randn(3, 4), randn(5, 4), randn(5)], group="layer")
+op_case("F.unfold", lambda x: F.unfold(x, (2, 3), 2, 1, (1, 2)), lambda x: TF.unfold(x, (2, 3), 2, 1, (1, 2)),
+        [randn(2, 3, 6, 7)], group="layer")
+op_case("F.fold", lambda c: F.fold(c, (5, 6), 3, 1, 1, 2), lambda c: TF.fold(c, (5, 6), 3, 1, 1, 2),
+        [randn(2, 18, 9)], group="layer")
 
 # -- activations -------------------------------------------------------------------------------------
 for name, make_torch, make_mt in [
@@ -308,3 +312,27 @@ module_case("BatchNorm2d_train_step", lambda: torch.nn.BatchNorm2d(3), lambda: n
 op_case("F.batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
         [randn(4, 3, 2), randn(3), randn(3)], group="layer")
+
+
+# -- the rest of torch's everyday API (issue 13, item 10) -------------------------------------------
+op_case("F.max_pool2d_return_indices", lambda x: F.max_pool2d(x, 2, return_indices=True),
+        lambda x: TF.max_pool2d(x, 2, return_indices=True), [randn(2, 3, 6, 5)], group="layer")
+op_case("F.max_pool2d_return_indices_tiles", lambda x: F.max_pool2d(x, 2, return_indices=True),
+        lambda x: TF.max_pool2d(x, 2, return_indices=True), [randn(2, 3, 6, 4)], group="layer")
+op_case("F.max_pool2d_return_indices_padding_dilation_ceil",
+        lambda x: F.max_pool2d(x, 3, 2, 1, dilation=2, ceil_mode=True, return_indices=True),
+        lambda x: TF.max_pool2d(x, 3, 2, 1, dilation=2, ceil_mode=True, return_indices=True),
+        [randn(1, 2, 9, 8)], group="layer")
+module_case("MaxPool2d_return_indices", lambda: torch.nn.MaxPool2d((3, 2), stride=1, return_indices=True),
+            lambda: nn.MaxPool2d((3, 2), stride=1, return_indices=True), [randn(2, 2, 5, 4)])
+op_case("F.conv2d_unbatched", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+        lambda x, w, b: TF.conv2d(x, w, b, padding=1), [randn(2, 5, 6), randn(3, 2, 3, 3), randn(3)],
+        group="layer")
+module_case("Conv2d_unbatched", lambda: torch.nn.Conv2d(2, 4, 3, stride=2),
+            lambda: nn.Conv2d(2, 4, 3, stride=2), [randn(2, 7, 7)])
+op_case("F.avg_pool2d_one_tuples", lambda x: F.avg_pool2d(x, (3,), stride=(2,), padding=(1,)),
+        lambda x: TF.avg_pool2d(x, (3,), stride=(2,), padding=(1,)), [randn(2, 2, 6, 7)], group="layer")
+op_case("F.linear_zero_batch", F.linear, TF.linear, [randn(0, 4), randn(3, 4), randn(3)], group="layer",
+        gradcheck=False)
+op_case("F.linear_zero_in_features", F.linear, TF.linear, [randn(5, 0), randn(3, 0), randn(3)], group="layer",
+        gradcheck=False)

@@ -139,3 +139,23 @@ op_case("F.binary_cross_entropy_with_logits",
         lambda x, y, w: F.binary_cross_entropy_with_logits(x, y, pos_weight=w),
         lambda x, y, w: TF.binary_cross_entropy_with_logits(x, y, pos_weight=w),
         [randn(4, 3), uniform(4, 3, low=0, high=1), uniform(3, low=0.5, high=2, grad=False)], group="loss")
+
+
+# -- gradient with respect to probability targets (issue 13, item 10) ------------------------------------
+def soft_targets(*shape: int) -> Input:
+    """Probability targets that require grad (torch differentiates cross entropy in them too)."""
+    return Input(probabilities(*shape).make, True)
+
+
+for reduction in ("mean", "sum", "none"):
+    op_case(f"F.cross_entropy_prob_target_grad_{reduction}",
+            lambda x, t, r=reduction: F.cross_entropy(x, t, reduction=r),
+            lambda x, t, r=reduction: TF.cross_entropy(x, t, reduction=r),
+            [randn(4, 5), soft_targets(4, 5)], group="loss")
+op_case("F.cross_entropy_prob_target_grad_weight_smoothing_kdim",
+        lambda x, t, w: F.cross_entropy(x, t, w, label_smoothing=0.2),
+        lambda x, t, w: TF.cross_entropy(x, t, w, label_smoothing=0.2),
+        [randn(2, 3, 4), soft_targets(2, 3, 4), uniform(3, low=0.5, high=2, grad=False)], group="loss")
+op_case("F.cross_entropy_prob_target_grad_unbatched", lambda x, t: F.cross_entropy(x, t, reduction="none"),
+        lambda x, t: TF.cross_entropy(x, t, reduction="none"),
+        [randn(5), Input(lambda rng: probabilities(1, 5).make(rng)[0], True)], group="loss")

@@ -155,3 +155,40 @@ op_case("int_plus_float_scalar", lambda a: a + 0.5, lambda a: a + 0.5, [integers
 op_case("mlp_expression", lambda x, w, b: ((x @ w + b).relu() ** 2).mean(),
         lambda x, w, b: ((x @ w + b).relu() ** 2).mean(), [randn(4, 3), randn(3, 2), randn(2)])
 op_case("reused_tensor", lambda a: a * a + a.exp() * a, lambda a: a * a + a.exp() * a, [randn(3, 3)])
+
+# -- the rest of torch's everyday API (issue 13, item 10) -------------------------------------------
+op_case("masked_fill_tensor_value", lambda x, v, m: x.masked_fill(m, v), lambda x, v, m: x.masked_fill(m, v),
+        [randn(3, 4), randn(), booleans(3, 4)])
+TIES = fixed([[-2.0, -1.0, 0.0, 0.5], [1.0, 1.5, 2.0, 3.0], [0.25, -0.5, 0.75, 1.0]])
+LOWER = fixed([[-1.0], [1.5], [0.0]])  # ties with x at (0, 1) and (1, 1)
+UPPER = fixed([0.0, 1.2, 1.8, 1.0])  # ties with x at (0, 2) and (2, 3)
+op_case("clamp_tensor_bounds_ties", lambda x, lo, hi: mt.clamp(x, lo, hi),
+        lambda x, lo, hi: torch.clamp(x, lo, hi), [TIES, LOWER, UPPER], gradcheck=False)
+op_case("clamp_tensor_min_only", lambda x, lo: x.clamp(min=lo), lambda x, lo: x.clamp(min=lo),
+        [randn(3, 4), randn(4)])
+op_case("clamp_tensor_max_and_number_min", lambda x, hi: mt.clamp(x, -0.5, hi),
+        lambda x, hi: torch.clamp(x, torch.tensor(-0.5, dtype=x.dtype), hi), [randn(3, 4), randn(3, 1)])
+op_case("clamp_tensor_crossed_bounds", lambda x, lo, hi: mt.clamp(x, lo, hi),  # lo > hi: output hi
+        lambda x, lo, hi: torch.clamp(x, lo, hi), [randn(2, 3), uniform(3, low=1, high=2),
+                                                   uniform(3, low=-2, high=-1)], gradcheck=False)
+op_case("mm", mt.mm, torch.mm, [randn(3, 4), randn(4, 5)])
+op_case("bmm", mt.bmm, torch.bmm, [randn(2, 3, 4), randn(2, 4, 5)])
+op_case("add_alpha", lambda a, b: mt.add(a, b, alpha=2.5), lambda a, b: torch.add(a, b, alpha=2.5),
+        [randn(3, 4), randn(4)])
+op_case("sub_alpha", lambda a, b: a.sub(b, alpha=-0.75), lambda a, b: a.sub(b, alpha=-0.75),
+        [randn(3, 1), randn(3, 4)])
+op_case("transpose_0d", lambda a: a.transpose(0, -1) * 2, lambda a: a.transpose(0, -1) * 2, [randn()])
+op_case("squeeze_0d", lambda a: (a.squeeze(0), a.squeeze(-1), a.squeeze()),
+        lambda a: (a.squeeze(0), a.squeeze(-1), a.squeeze()), [randn()])
+op_case("argmax_0d", lambda a: (a.argmax(0), a.argmax(-1, keepdim=True), a.argmax(), a.argmin(0)),
+        lambda a: (a.argmax(0), a.argmax(-1, keepdim=True), a.argmax(), a.argmin(0)), [randn(grad=False)])
+op_case("softmax_zero_size_dim", lambda a: (mt.softmax(a, 1), mt.log_softmax(a, 1)),
+        lambda a: (torch.softmax(a, 1), torch.log_softmax(a, 1)), [randn(3, 0)], gradcheck=False)
+op_case("softmax_zero_size_other_dim", lambda a: (mt.softmax(a, 2), mt.log_softmax(a, 0)),
+        lambda a: (torch.softmax(a, 2), torch.log_softmax(a, 0)), [randn(0, 2, 3)], gradcheck=False)
+op_case("matmul_zero_inner", lambda a, b: a @ b, lambda a, b: a @ b, [randn(2, 0), randn(0, 3)],
+        gradcheck=False)
+op_case("matmul_zero_inner_batched", lambda a, b: a @ b, lambda a, b: a @ b, [randn(2, 3, 0), randn(0, 4)],
+        gradcheck=False)
+op_case("matmul_zero_rows", lambda a, b: a @ b, lambda a, b: a @ b, [randn(0, 4), randn(4, 3)],
+        gradcheck=False)

@@ -33,14 +33,15 @@ from minitorch.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minitorch.ops.reductions import log_softmax as _log_softmax
 from minitorch.ops.reductions import softmax as _softmax
 from minitorch.ops.shape import pad
+from minitorch.ops.unfold import fold, unfold
 from minitorch.random import default_generator
 from minitorch.tensor import Tensor
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "embedding", "gelu",
-    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
-    "nll_loss", "pad", "relu", "sigmoid", "silu", "softmax", "tanh",
+    "fold", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
+    "nll_loss", "pad", "relu", "sigmoid", "silu", "softmax", "tanh", "unfold",
 ]
 
 

@@ -15,14 +15,13 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
                  dilation: IntPair = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("MaxPool2d: return_indices=True is not implemented")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
-        self.ceil_mode = ceil_mode
+        self.ceil_mode, self.return_indices = ceil_mode, return_indices
         self.stride = kernel_size if stride is None else stride
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:  # noqa: A002
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "

@@ -29,6 +29,7 @@ from minitorch.nn import functional as F
 from minitorch.nn import init
 from minitorch.nn.module import Module
 from minitorch.nn.parameter import Parameter
+from minitorch.nn.rnn_cell import gru_step, lstm_step, rnn_step
 from minitorch.ops.shape import cat, stack
 from minitorch.tensor import Tensor, get_default_dtype
 
@@ -98,6 +99,24 @@ class RecurrentScan(Function):
         """The time loop: returns the outputs and the arrays its backward needs."""
         raise NotImplementedError
 
+    def composite(self, x: Tensor, *args: Tensor) -> Tensor | tuple[Tensor, ...]:
+        """The same layer as the cells of nn/rnn_cell.py unrolled over time (differentiable ops):
+        its gradient is this node's differentiable backward (second derivatives through time)."""
+        n = self.n_states
+        states, (w_ih, w_hh, *biases) = list(args[:n]), args[n:]
+        b_ih, b_hh = biases if biases else (None, None)
+        from_input = F.linear(x, w_ih, b_ih)  # every step's input projection at once
+        hidden: list[Tensor | None] = [None] * x.shape[0]
+        for t in self.steps:
+            states = self.step(from_input[t], F.linear(states[0], w_hh, b_hh), states)
+            hidden[t] = states[0]
+        out = stack(hidden, 0)
+        return (out, *states[1:]) if n > 1 else out
+
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        """One time step of the cell on tensors: the new states (h first)."""
+        raise NotImplementedError
+
     def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
                       h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
         """BPTT from dL/d(every h_t) and the gradients of the extra outputs (LSTM: dL/dc_T, or
@@ -134,6 +153,9 @@ class RNNScan(RecurrentScan):
                 np.maximum(h, 0, out=h)
         self.nonlinearity = nonlinearity
         return (out,), (out,)
+
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return [rnn_step(from_input, from_hidden, self.nonlinearity)]
 
     def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
                       h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
@@ -185,6 +207,9 @@ class LSTMScan(RecurrentScan):
             np.tanh(c, out=tanh_c[t])
             h = np.multiply(o, tanh_c[t], out=out[t])
         return (out, c), (gates, c_prev, tanh_c)
+
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return list(lstm_step(from_input, from_hidden, states[1]))
 
     def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
                       h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:
@@ -252,6 +277,9 @@ class GRUScan(RecurrentScan):
             np.tanh(xp[t, :, 2 * H:] + r * r_n[t], out=n[t])
             h = np.add(n[t], z * (h - n[t]), out=out[t])
         return (out,), (rz, n, r_n)
+
+    def step(self, from_input: Tensor, from_hidden: Tensor, states: list[Tensor]) -> list[Tensor]:
+        return [gru_step(from_input, from_hidden, states[0])]
 
     def scan_backward(self, grad: np.ndarray, final_grads: tuple[np.ndarray | None, ...], w_hh: np.ndarray,
                       h_prev: np.ndarray, cache: list[np.ndarray]) -> Gradients:

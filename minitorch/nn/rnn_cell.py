@@ -26,6 +26,30 @@ from minitorch.nn.parameter import Parameter
 from minitorch.tensor import Tensor, get_default_dtype
 
 
+def rnn_step(from_input: Tensor, from_hidden: Tensor, nonlinearity: str = "tanh") -> Tensor:
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), given the two projections."""
+    pre_activation = from_input + from_hidden
+    return pre_activation.tanh() if nonlinearity == "tanh" else pre_activation.relu()
+
+
+def lstm_step(from_input: Tensor, from_hidden: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    """(h', c') of the LSTM (see LSTMCell), given the two projections and the cell state c."""
+    i, f, g, o = (from_input + from_hidden).chunk(4, dim=1)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    c_next = f * c + i * g
+    return o * c_next.tanh(), c_next
+
+
+def gru_step(from_input: Tensor, from_hidden: Tensor, h: Tensor) -> Tensor:
+    """h' of the GRU (see GRUCell), given the two projections and the state h."""
+    x_r, x_z, x_n = from_input.chunk(3, dim=1)
+    h_r, h_z, h_n = from_hidden.chunk(3, dim=1)
+    r = (x_r + h_r).sigmoid()
+    z = (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return (1 - z) * n + z * h
+
+
 class RNNCellBase(Module):
     """Parameters, initialization and input checks shared by the three cells."""
 
@@ -108,9 +132,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         x, (h,) = self.batched(input, (hx,))
-        from_input, from_hidden = self.projections(x, h)
-        pre_activation = from_input + from_hidden
-        h_next = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
+        h_next = rnn_step(*self.projections(x, h), self.nonlinearity)
         return h_next if input.ndim == 2 else h_next.squeeze(0)
 
 
@@ -135,11 +157,7 @@ class LSTMCell(RNNCellBase):
         if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
             raise TypeError("LSTMCell: hx must be a tuple (h, c)")
         x, (h, c) = self.batched(input, tuple(hx) if hx is not None else (None, None))
-        from_input, from_hidden = self.projections(x, h)
-        i, f, g, o = (from_input + from_hidden).chunk(4, dim=1)
-        i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
-        c_next = f * c + i * g
-        h_next = o * c_next.tanh()
+        h_next, c_next = lstm_step(*self.projections(x, h), c)
         if input.ndim == 1:
             return h_next.squeeze(0), c_next.squeeze(0)
         return h_next, c_next
@@ -162,11 +180,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         x, (h,) = self.batched(input, (hx,))
-        from_input, from_hidden = self.projections(x, h)
-        x_r, x_z, x_n = from_input.chunk(3, dim=1)
-        h_r, h_z, h_n = from_hidden.chunk(3, dim=1)
-        r = (x_r + h_r).sigmoid()
-        z = (x_z + h_z).sigmoid()
-        n = (x_n + r * h_n).tanh()
-        h_next = (1 - z) * n + z * h
+        h_next = gru_step(*self.projections(x, h), h)
         return h_next if input.ndim == 2 else h_next.squeeze(0)

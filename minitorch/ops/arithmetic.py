@@ -6,6 +6,7 @@ pass receives the sum of the gradients of all its copies.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -202,7 +203,8 @@ def shared_weight_grad(a: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarra
     instead of a^T g, the same numbers laid out in W's own C order, which saves a transposing
     copy. Tested equal to the plain version in tests/engine/test_plain_vs_fast.py.
     """
-    rows_a, rows_g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])
+    rows = math.prod(a.shape[:-1])  # not -1: it is ambiguous when a dim is 0
+    rows_a, rows_g = a.reshape(rows, a.shape[-1]), g.reshape(rows, g.shape[-1])
     transposed_view = b.flags.f_contiguous and not b.flags.c_contiguous
     return (rows_g.T @ rows_a).T if transposed_view else rows_a.T @ rows_g
 
@@ -269,14 +271,14 @@ class MatMul(Function):
 # Public functions
 # ---------------------------------------------------------------------------------------------
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b with broadcasting."""
-    return Add.apply(*binary_operands(a, b))
+def add(a: Any, b: Any, alpha: float = 1) -> Tensor:
+    """a + alpha * b with broadcasting."""
+    return Add.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a - b with broadcasting."""
-    return Sub.apply(*binary_operands(a, b))
+def sub(a: Any, b: Any, alpha: float = 1) -> Tensor:
+    """a - alpha * b with broadcasting."""
+    return Sub.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -318,3 +320,22 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}"
         )
     return MatMul.apply(a, b)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """The product of two matrices (2-D only, no broadcasting). torch.mm"""
+    for name, t in (("self", a), ("mat2", b)):
+        if t.ndim != 2:
+            raise RuntimeError(f"mm: {name} must be a matrix, got shape {t.shape}")
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix products of two batches of matrices, (B, n, k) @ (B, k, m) (no broadcasting). torch.bmm"""
+    for name, t in (("batch1", a), ("batch2", b)):
+        if t.ndim != 3:
+            raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape {t.shape}")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch1 and batch2 must have same number of batches, got {a.shape[0]} "
+                           f"and {b.shape[0]}")
+    return matmul(a, b)

@@ -87,10 +87,12 @@ def image_blocks(n: int, bytes_per_image: int) -> list[slice]:
 
 
 def pair(value: IntPair, name: str = "value") -> tuple[int, int]:
-    """An int or a pair of ints as a pair (torch's `_pair`)."""
+    """An int, a 1-tuple or a pair of ints as a pair (torch's `_pair`)."""
     if isinstance(value, int | np.integer):
         return int(value), int(value)
     values = tuple(int(v) for v in value)
+    if len(values) == 1:
+        values *= 2
     if len(values) != 2:
         raise ValueError(f"expected {name} to be an int or a pair of ints, got {value!r}")
     return values  # type: ignore[return-value]
@@ -232,6 +234,29 @@ class Conv2d(Function):
             return dx, None, None
         return dx, dw[:, :, :k].reshape(w_shape), dw[:, :, k].reshape(w_shape[0])
 
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        """The same products on tensors, with unfold / fold (ops/unfold.py) for im2col / col2im:
+        dW = sum_n g[n] cols[n]^T,  db = sum of g,  dx = fold(W^T g)."""
+        from minitorch.ops.unfold import Fold, Unfold
+
+        x, w, *bias = self.inputs
+        x_shape, w_shape, stride, padding, dilation, (oh, ow) = self.args
+        o, c_group, kh, kw = w_shape
+        n, groups = x_shape[0], x_shape[1] // c_group
+        geometry = (kh, kw), stride, padding, dilation
+        g = grad.reshape(n, groups, o // groups, oh * ow)
+        w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
+        dx = dw = db = None
+        if self.needs_input_grad[0]:
+            dcols = (w_groups.mT @ g).reshape(n, -1, oh * ow)
+            dx = Fold.apply(dcols, x_shape=x_shape, geometry=geometry)
+        if self.needs_input_grad[1]:
+            cols = Unfold.apply(x, kernel=(kh, kw), stride=stride, padding=padding, dilation=dilation)
+            dw = (g @ cols.reshape(n, groups, -1, oh * ow).mT).sum(0).reshape(w_shape)
+        if bias and self.needs_input_grad[2]:
+            db = grad.sum((0, 2, 3))
+        return (dx, dw, db) if bias else (dx, dw)
+
 
 # ---------------------------------------------------------------------------------------------
 # Public function
@@ -256,7 +281,10 @@ def conv_padding(padding: IntPair | str, kernel: tuple[int, int], stride: tuple[
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw)."""
+    """2-D convolution of input (N, C, H, W), or one unbatched image (C, H, W), with weight
+    (O, C / groups, kh, kw)."""
+    if input.ndim == 3:  # unbatched, as torch allows: a batch of one, then the batch dim removed
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     input, weight, bias = autocast_inputs(input, weight, bias)  # float16 inside minitorch.amp.autocast
     stride_, padding_, dilation_ = conv2d_geometry(input, weight, bias, stride, padding, dilation, groups)
     params = (weight,) if bias is None else (weight, bias)
@@ -269,7 +297,8 @@ def conv2d_geometry(input: Tensor, weight: Tensor, bias: Tensor | None, stride: 
     """Check conv2d's arguments (errors name the shapes); return stride, padding (top, bottom,
     left, right) and dilation as tuples."""
     if input.ndim != 4:
-        raise RuntimeError(f"conv2d: expected input with 4 dims (N, C, H, W), got shape {input.shape}")
+        raise RuntimeError(
+            f"conv2d: expected input with 3 dims (C, H, W) or 4 dims (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4:
         raise RuntimeError(
             f"conv2d: expected weight with 4 dims (out_channels, in_channels / groups, kh, kw), got "

@@ -6,6 +6,7 @@ written with the saved output y instead of x (exp: y, tanh: 1 - y^2, sigmoid: y 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -327,10 +328,16 @@ def relu(x: Tensor) -> Tensor:
     return ReLU.apply(x)
 
 
-def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clamp to [min, max]. Number bounds: one node (Clamp). Tensor bounds (they broadcast):
+    min(max(x, min), max), which is how torch computes and differentiates them (at a tie the
+    gradient is split between x and the bound; with min > max the output is max)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(x, lo=min, hi=max)
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return Clamp.apply(x, lo=min, hi=max)
+    above = x if min is None else maximum(x, min)
+    return above if max is None else minimum(above, max)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -342,10 +349,17 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
-    """Elements of `a` where `condition` is true, else of `b` (all three broadcast)."""
+    """Elements of `a` where `condition` is true, else of `b` (all three broadcast). As in torch,
+    the condition must be bool; uint8 is still accepted, with torch's deprecation warning."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype == np.uint8:
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be "
+                      "removed in a future version of PyTorch. Use a boolean condition instead.",
+                      UserWarning, stacklevel=2)
+        cond = cond.astype(bool)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{cond.dtype}")
     a, b = binary_operands(a, b)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
@@ -357,9 +371,16 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     return Where.apply(a, b, condition=cond)
 
 
-def masked_fill(x: Tensor, mask: Tensor, value: float) -> Tensor:
-    """x with `value` where `mask` is true (mask broadcasts to x). Tensor.masked_fill"""
-    filled = where(mask, Tensor(np.asarray(value, dtype=x.dtype)), x)
+def masked_fill(x: Tensor, mask: Tensor, value: float | Tensor) -> Tensor:
+    """x with `value` where `mask` is true (mask broadcasts to x). A 0-d tensor `value` gets the
+    gradient summed over the filled places. Tensor.masked_fill"""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value.ndim} dimension(s)")
+        filled = where(mask, value.to(x.dtype), x)
+    else:
+        filled = where(mask, Tensor(np.asarray(value, dtype=x.dtype)), x)
     if filled.shape != x.shape:
         raise RuntimeError(
             f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's shape {x.shape}"

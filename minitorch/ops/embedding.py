@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from minitorch.autograd import Function
+from minitorch.ops.shape import Scatter
 from minitorch.tensor import Tensor
 
 
@@ -30,6 +31,12 @@ class Embedding(Function):
         if self.padding_idx is not None:
             dweight[self.padding_idx] = 0
         return dweight
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        """The same scatter-add as an op (the backward of indexing, see ops/shape.py)."""
+        if self.padding_idx is not None:
+            grad = grad * Tensor((self.indices != self.padding_idx)[..., None].astype(grad.dtype))
+        return Scatter.apply(grad, index=self.indices, shape=self.weight_shape)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002

@@ -27,6 +27,7 @@ import numpy as np
 
 from minitorch.autograd import Function
 from minitorch.ops.elementwise import stable_sigmoid
+from minitorch.ops.reductions import log_softmax
 from minitorch.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -98,6 +99,11 @@ class CrossEntropy(Function):
         g = _unreduce(grad, self.reduction, self.divisor, shape)[:, None]
         return g * (np.exp(log_p) * q.sum(axis=1, keepdims=True) - q)
 
+    def composite(self, x: Tensor) -> Tensor:
+        """Softmax and NLL as two ops: -sum_c q_c log_softmax(x)_c, reduced."""
+        (_, q) = self.saved_tensors
+        return _reduce_tensor(-(Tensor(q) * log_softmax(x, 1)).sum(1), self.reduction, self.divisor)
+
 
 class NLLLoss(Function):
     """loss_i = -sum_c q_ic x_ic (x holds log-probabilities);  dx_i = -g_i q_i.
@@ -116,6 +122,10 @@ class NLLLoss(Function):
         (q,) = self.saved_tensors
         shape = q.shape[:1] + q.shape[2:]
         return -_unreduce(grad, self.reduction, self.divisor, shape)[:, None] * q
+
+    def composite(self, x: Tensor) -> Tensor:
+        (q,) = self.saved_tensors
+        return _reduce_tensor(-(Tensor(q) * x).sum(1), self.reduction, self.divisor)
 
 
 # torch's BCE backward clamps p (1 - p) at its EPSILON, a C++ float 1e-12: 9.999999960e-13 also in float64.
@@ -150,6 +160,13 @@ class BinaryCrossEntropy(Function):
             dy = -g * (np.log(p) - np.log1p(-p)) if self.needs_input_grad[1] else None
         return dp, dy
 
+    def composite(self, p: Tensor, y: Tensor) -> Tensor:
+        """The loss from differentiable ops (without the eps of the first-order formula above:
+        torch's own double backward differs from it too, see the double_backward cases)."""
+        (_, _, w) = self.saved_tensors
+        log_p, log_1mp = p.log().clamp(min=-100), (1 - p).log().clamp(min=-100)
+        return _reduce_tensor(-Tensor(w) * (y * log_p + (1 - y) * log_1mp), self.reduction, p.numel())
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """loss = w ((1 - y) x + l softplus(-x)), l = 1 + (pos_weight - 1) y: the same as
@@ -179,6 +196,15 @@ class BinaryCrossEntropyWithLogits(Function):
         dx = g * ((1 - y) - (1 + extra * y) * sigmoid_neg) if self.needs_input_grad[0] else None
         dy = g * (-x + extra * softplus_neg) if self.needs_input_grad[1] else None
         return dx, dy
+
+    def composite(self, x: Tensor, y: Tensor) -> Tensor:
+        """The loss from differentiable ops; m = max(-x, 0) enters as a constant (softplus(-x) =
+        m + log(e^-m + e^(-x-m)) holds for any m, so no derivative depends on it)."""
+        (_, _, w, extra, _) = self.saved_tensors
+        m = Tensor(np.maximum(-x.data, 0))
+        softplus_neg = m + ((-m).exp() + (-x - m).exp()).log()
+        loss = Tensor(w) * ((1 - y) * x + (1 + Tensor(extra) * y) * softplus_neg)
+        return _reduce_tensor(loss, self.reduction, x.numel())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,9 +256,29 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     x, t, w = _class_input("cross_entropy", input, target, weight, ignore_index)
-    out = CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
-                             label_smoothing=label_smoothing, reduction=reduction)
+    if t.dtype.kind == "f" and target.requires_grad:
+        soft = target.reshape(x.shape).to(x.dtype)
+        out = _soft_cross_entropy(x, soft, weight, label_smoothing, reduction)
+    else:
+        out = CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
+                                 label_smoothing=label_smoothing, reduction=reduction)
     return _unbatched(out, input, reduction)
+
+
+def _soft_cross_entropy(x: Tensor, target: Tensor, weight: Tensor | None, label_smoothing: float,
+                        reduction: str) -> Tensor:
+    """Cross entropy with probability targets that require grad, written with differentiable ops
+    (torch's own formula for this case), so the target gets its gradient too:
+    loss_i = -sum_c w_c q_ic log_softmax(x)_ic with q = (1 - s) t + s / C;
+    dL/dt_ic = -g_i w_c (1 - s) log_softmax(x)_ic. 'mean' divides by the number of samples."""
+    classes = x.shape[1]
+    q = target if label_smoothing == 0 else target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(x, 1) * q
+    if weight is not None:
+        terms = terms * weight.to(x.dtype).reshape((1, classes) + (1,) * (x.ndim - 2))
+    if reduction == "none":
+        return -terms.sum(1)
+    return -terms.sum() if reduction == "sum" else -terms.sum() / (x.data.size // classes)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -285,5 +331,8 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  
     return _reduce_tensor((input - target).abs(), reduction)
 
 
-def _reduce_tensor(loss: Tensor, reduction: str) -> Tensor:
+def _reduce_tensor(loss: Tensor, reduction: str, divisor: float | np.ndarray | None = None) -> Tensor:
+    """`_reduce` with differentiable ops; 'mean' divides by `divisor` when given."""
+    if reduction == "mean" and divisor is not None:
+        return loss.sum() / divisor if divisor else loss.sum() * 0
     return loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()

@@ -42,15 +42,18 @@ class Normalize(Function):
     the paths through them; otherwise they are constants (batch norm in eval mode: the running
     statistics) and dx = gh * invstd.
     `param_axes` are the axes that weight and bias are broadcast over (their gradient sums).
-    The optional inputs after x are (weight, bias), when the norm is affine.
+    The optional inputs after x are (weight, bias), when the norm is affine. `eps` is the one
+    added to the variance (used by `composite`, the op rebuilt from differentiable ops, whose
+    gradient is the differentiable backward).
     PyTorch equivalent: the shared backward of torch.nn.functional.batch_norm and layer_norm.
     """
 
     def forward(self, x: np.ndarray, *affine: np.ndarray, centered: np.ndarray, invstd: np.ndarray,
                 axes: tuple[int, ...], param_axes: tuple[int, ...], param_shape: tuple[int, ...],
-                batch_stats: bool) -> np.ndarray:
+                batch_stats: bool, eps: float) -> np.ndarray:
         xhat = centered * invstd
         self.axes, self.param_axes, self.batch_stats = axes, param_axes, batch_stats
+        self.param_shape, self.eps = param_shape, eps
         if not affine:
             self.save_for_backward(xhat, invstd)
             return xhat
@@ -73,6 +76,22 @@ class Normalize(Function):
         dweight = (grad * xhat).sum(axis=self.param_axes).reshape(self.weight_shape) if need_w else None
         dbias = grad.sum(axis=self.param_axes).reshape(self.weight_shape) if need_b else None
         return dx, dweight, dbias
+
+    def composite(self, x: Tensor, *affine: Tensor) -> Tensor:
+        """The norm from differentiable ops: mean and biased variance of x over `axes`, then
+        xhat = (x - mean) / sqrt(var + eps). With running statistics (eval) they are constants:
+        xhat = x * invstd + (a constant shift, -mean * invstd)."""
+        if self.batch_stats:
+            centered = x - x.mean(self.axes, keepdim=True)
+            variance = (centered * centered).mean(self.axes, keepdim=True)
+            xhat = centered / (variance + self.eps).sqrt()
+        else:
+            xhat_values, invstd = self.saved_tensors[:2]
+            xhat = x * Tensor(invstd) + Tensor(xhat_values - x.data * invstd)
+        if not affine:
+            return xhat
+        weight, bias = affine
+        return xhat * weight.reshape(self.param_shape) + bias.reshape(self.param_shape)
 
 
 def _statistics(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +156,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     invstd = 1 / np.sqrt(var + eps)
     return Normalize.apply(input, *_affine(weight, bias, (channels,), input.dtype), centered=centered,
                            invstd=invstd, axes=axes, param_axes=axes, param_shape=stat_shape,
-                           batch_stats=batch_stats)
+                           batch_stats=batch_stats, eps=eps)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,  # noqa: A002
@@ -158,4 +177,4 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     invstd = 1 / np.sqrt(var + eps)
     return Normalize.apply(input, *_affine(weight, bias, shape, input.dtype), centered=centered,
                            invstd=invstd, axes=axes, param_axes=tuple(range(input.ndim - k)),
-                           param_shape=shape, batch_stats=True)
+                           param_shape=shape, batch_stats=True, eps=eps)

@@ -22,6 +22,7 @@ import numpy as np
 
 from minitorch.autograd import Function
 from minitorch.ops.conv import IntPair, output_size, pad2d, pair, window_reads, windows
+from minitorch.ops.unfold import Fold
 from minitorch.tensor import Tensor
 
 
@@ -33,7 +34,8 @@ class MaxPool2d(Function):
 
     def forward(self, x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
                 padding: tuple[int, int, int, int], dilation: tuple[int, int],
-                out_size: tuple[int, int]) -> np.ndarray:
+                out_size: tuple[int, int], return_indices: bool = False
+                ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         if kernel == stride == (2, 2) and dilation == (1, 1) and not any(padding) and x.shape[2:] == (
                 2 * out_size[0], 2 * out_size[1]):
             best, self.where = max_pool_2x2_tiles(x)
@@ -41,9 +43,17 @@ class MaxPool2d(Function):
             xp = pad2d(x, padding, -np.inf)
             best, self.where = max_pool_windows(xp, kernel, stride, dilation, out_size)
         self.args = x.shape, kernel, stride, padding, dilation, out_size
-        return best
+        return (best, self.flat_indices()) if return_indices else best
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def flat_indices(self) -> np.ndarray:
+        """torch's indices: where each maximum was read, as row * W + col of the unpadded input."""
+        x_shape, kernel, stride, padding, dilation, out_size = self.args
+        i, j = np.divmod(self.where.astype(np.int64), kernel[1])  # the offset inside the window
+        rows = (np.arange(out_size[0]) * stride[0] - padding[0])[:, None] + i * dilation[0]
+        cols = (np.arange(out_size[1]) * stride[1] - padding[2])[None, :] + j * dilation[1]
+        return rows * x_shape[3] + cols
+
+    def backward(self, grad: np.ndarray, *_: None) -> np.ndarray:  # (no gradient for the indices)
         x_shape, kernel, stride, padding, dilation, out_size = self.args
         # When the windows tile the input exactly (2x2 stride 2 on an even size, no padding),
         # each input belongs to one window at one offset: every element is written once, so
@@ -59,6 +69,14 @@ class MaxPool2d(Function):
             else:
                 dx[ins] += (grad * (self.where == offset))[outs]
         return dx
+
+    def differentiable_backward(self, grad: Tensor, *_: None) -> Tensor:
+        """fold (col2im) of g placed at each window's argmax: linear in g, the mask a constant."""
+        x_shape, kernel, stride, padding, dilation, (oh, ow) = self.args
+        offsets = np.arange(kernel[0] * kernel[1]).reshape(*kernel, 1, 1)
+        chosen = (self.where[:, :, None, None] == offsets).astype(grad.dtype)  # (N, C, kh, kw, OH, OW)
+        cols = (Tensor(chosen) * grad.reshape(*x_shape[:2], 1, 1, oh, ow)).reshape(x_shape[0], -1, oh * ow)
+        return Fold.apply(cols, x_shape=x_shape, geometry=(kernel, stride, padding, dilation))
 
 
 def max_pool_windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
@@ -126,6 +144,13 @@ class AvgPool2d(Function):
                 dx[ins] += share[outs]
         return dx
 
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        """fold (col2im) of g / divisor copied to every window offset: linear in g."""
+        x_shape, kernel, stride, padding, (oh, ow) = self.args
+        share = (grad / Tensor(self.divisor)).reshape(*x_shape[:2], 1, 1, oh, ow)
+        cols = share.expand(*x_shape[:2], *kernel, oh, ow).reshape(x_shape[0], -1, oh * ow)
+        return Fold.apply(cols, x_shape=x_shape, geometry=(kernel, stride, padding, (1, 1)))
+
 
 class AdaptiveAvgPool2d(Function):
     """y = x_flat K^T with K = A_h kron A_w (each row of K averages one window);  dx = g_flat K.
@@ -142,6 +167,9 @@ class AdaptiveAvgPool2d(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         return (grad.reshape(-1, self.k.shape[0]) @ self.k).reshape(self.x_shape)
+
+    def differentiable_backward(self, grad: Tensor) -> Tensor:
+        return (grad.reshape(-1, self.k.shape[0]) @ Tensor(self.k)).reshape(self.x_shape)
 
 
 def _averaging_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
@@ -188,13 +216,13 @@ def _pool_geometry(op: str, input: Tensor, kernel_size: IntPair, stride: IntPair
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,  # noqa: A002
                padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor:
-    """Max over kernel_size windows (stride defaults to kernel_size; padding counts as -inf)."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not implemented")
+    """Max over kernel_size windows (stride defaults to kernel_size; padding counts as -inf).
+    With `return_indices`, also where each maximum came from (int64, row * W + col of the
+    input), as torch gives them (for max_unpool2d)."""
     kernel, stride_, dil, padding_, out = _pool_geometry("max_pool2d", input, kernel_size, stride, padding,
                                                          dilation, ceil_mode)
     return MaxPool2d.apply(input, kernel=kernel, stride=stride_, padding=padding_, dilation=dil,
-                           out_size=out)
+                           out_size=out, return_indices=return_indices)
 
 
 def _avg_divisor(size: int, out: int, kernel: int, stride: int, pad: int, count_include_pad: bool,

@@ -199,7 +199,7 @@ class Softmax(Function):
     dx = y * (g - sum(g * y)) (the Jacobian diag(y) - y y^T applied to g). torch.softmax"""
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))  # initial: a 0-size dim
         y = e / np.sum(e, axis=dim, keepdims=True)
         self.save_for_backward(y)
         self.dim = dim
@@ -218,8 +218,9 @@ class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim;  dx = g - softmax(x) * sum(g). torch.log_softmax"""
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = x - np.max(x, axis=dim, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: a 0-size dim
+        # (a 0-size dim has nothing to normalize, and the log of its empty sum would warn)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)) if x.shape[dim] else shifted
         self.save_for_backward(y)
         self.dim = dim
         return y
@@ -335,6 +336,9 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor when dim is None); no gradient."""
+    if dim is not None and x.ndim == 0:  # dims 0 and -1 name a 0-d tensor; its one index is 0
+        normalize_dims("argmax", dim, 0)
+        dim = None
     if dim is None:
         return Tensor(np.asarray(np.argmax(x.data), dtype=np.int64))
     return Tensor(np.argmax(x.data, axis=_single_dim("argmax", dim, x.ndim), keepdims=keepdim))
@@ -342,6 +346,9 @@ def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element; no gradient."""
+    if dim is not None and x.ndim == 0:
+        normalize_dims("argmin", dim, 0)
+        dim = None
     if dim is None:
         return Tensor(np.asarray(np.argmin(x.data), dtype=np.int64))
     return Tensor(np.argmin(x.data, axis=_single_dim("argmin", dim, x.ndim), keepdims=keepdim))

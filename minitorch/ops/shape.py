@@ -265,7 +265,10 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims."""
+    """Swap two dims (of a 0-d tensor, dims 0 and -1 name the tensor itself: nothing to swap)."""
+    if x.ndim == 0:
+        normalize_dims("transpose", (dim0, dim1), 0)
+        return Reshape.apply(x, shape=())
     (d0,), (d1,) = normalize_dims("transpose", dim0, x.ndim), normalize_dims("transpose", dim1, x.ndim)
     order = list(range(x.ndim))
     order[d0], order[d1] = order[d1], order[d0]
@@ -277,8 +280,8 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        (d,) = normalize_dims("squeeze", dim, x.ndim)
-        shape = x.shape if x.ndim == 0 or x.shape[d] != 1 else x.shape[:d] + x.shape[d + 1:]
+        dims = normalize_dims("squeeze", dim, x.ndim)  # () for a 0-d tensor: it stays as it is
+        shape = x.shape if not dims or x.shape[dims[0]] != 1 else x.shape[:dims[0]] + x.shape[dims[0] + 1:]
     return Reshape.apply(x, shape=shape)
 
 

@@ -127,7 +127,10 @@ def datasets(args: argparse.Namespace) -> tuple[Any, Any]:
 def build_model(args: argparse.Namespace) -> nn.Module:
     """The chosen architecture, optionally from pretrained weights, optionally frozen."""
     if args.pretrained:
-        model = imagenet_resnet18(args.pretrained, len(CLASSES))
+        try:
+            model = imagenet_resnet18(args.pretrained, len(CLASSES))
+        except (RuntimeError, FileNotFoundError) as err:  # offline download, or no such file
+            raise RunError(str(err)) from None
     elif args.model == "small":
         model = MODELS["small"](args.width, len(CLASSES))
     else:
@@ -212,7 +215,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(start_epoch, args.epochs):
         train_loader.sampler.set_epoch(epoch)  # a new shuffle each epoch, from seed + epoch
         model.train()
-        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)
+        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)  # this epoch's sums
         epoch_start = time.perf_counter()
         progress = not args.no_progress and dist.is_main
         for images, labels in tqdm(train_loader, f"epoch {epoch + 1}", disable=not progress, leave=False):
@@ -239,6 +242,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             seen += len(labels)
             if step % args.log_every == 0:
                 log_step(writer, step, loss, optimizer)
+        # the sums over every process (under torchrun each saw a different part of the data)
         loss_sum, correct, seen = all_reduce_sum(torch.stack([loss_sum, correct, seen]), dist).tolist()
         test = evaluate(model, test_loader, loss_fn, device, len(CLASSES), args.amp, args.channels_last)
         metrics = {

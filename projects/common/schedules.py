@@ -16,6 +16,8 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as sched
 
+from projects.common.errors import RunError
+
 SCHEDULES = ("constant", "cosine", "step", "onecycle")
 ONECYCLE_PCT_START = 0.25
 MIN_WARMUP_STEPS = 50  # one-cycle reaching its peak rate faster than this tends to diverge
@@ -49,7 +51,10 @@ def build_schedule(
     """The scheduler for ``name`` over ``total_steps`` optimizer steps."""
     if name == "onecycle":
         if total_steps < 4:
-            raise ValueError(f"build_schedule: onecycle needs at least 4 steps, got {total_steps}")
+            raise RunError(
+                f"the onecycle schedule needs at least 4 optimizer steps, the run has {total_steps} "
+                "(raise --limit-train or --epochs, lower --batch-size, or choose another --schedule)"
+            )
         max_lrs = [g["lr"] for g in optimizer.param_groups]
         # each phase must span at least one step (OneCycleLR divides by the phase length)
         pct_start = min(max(ONECYCLE_PCT_START, 2 / total_steps), 0.5)

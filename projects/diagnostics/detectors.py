@@ -12,7 +12,7 @@
 - :class:`ExplosionWatch`: the loss has grown to more than ``factor`` times its best value
   (a validation loss going from 0.3 to 793 is divergence, not noise).
 
-Each returns :class:`Alarm` objects; the training callback prints and logs them.
+Each returns :class:`Alarm` objects; ``training.TrainingDiagnostics`` prints and logs them.
 """
 
 from __future__ import annotations

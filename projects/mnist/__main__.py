@@ -95,6 +95,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 
     # 2. Data: each process loads its share of every global batch.
     train_set, test_set = datasets(args)
+    classes = CLASSES[args.dataset]
     train_loader = make_loader(
         limit(train_set, args.limit_train)[0],
         args.batch_size,
@@ -140,13 +141,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     log_config(writer, vars(args))
     log_sample_images(writer, test_set)
     diagnostics = TrainingDiagnostics.from_args(args, model, writer, out, dist.is_main)
-    extra = {"class_names": CLASSES[args.dataset], "args": vars(args)}  # to rebuild the model
+    extra = {"class_names": classes, "args": vars(args)}  # to rebuild the model
 
     # 6. The loop.
     for epoch in range(start_epoch, args.epochs):
         train_loader.sampler.set_epoch(epoch)  # a new shuffle each epoch, from seed + epoch
         model.train()
-        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)
+        loss_sum, correct, seen = torch.zeros(3, dtype=torch.float64, device=device)  # this epoch's sums
         epoch_start = time.perf_counter()
         progress = not args.no_progress and dist.is_main
         for images, labels in tqdm(train_loader, f"epoch {epoch + 1}", disable=not progress, leave=False):
@@ -171,8 +172,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             seen += len(labels)
             if step % args.log_every == 0:
                 log_step(writer, step, loss, optimizer)
+        # the sums over every process (under torchrun each saw a different part of the data)
         loss_sum, correct, seen = all_reduce_sum(torch.stack([loss_sum, correct, seen]), dist).tolist()
-        test = evaluate(model, test_loader, loss_fn, device, len(CLASSES[args.dataset]), args.amp)
+        test = evaluate(model, test_loader, loss_fn, device, len(classes), args.amp)
         metrics = {
             "epoch": epoch + 1,
             "train_loss": loss_sum / seen,
@@ -196,13 +198,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 f"acc {metrics['train_accuracy']:.4f} | test loss {test.loss:.4f} acc {test.accuracy:.4f} "
                 f"| {metrics['time_s']:.1f}s"
             )
-    diagnostics.finish(test_set, CLASSES[args.dataset], device)
+    diagnostics.finish(test_set, classes, device)
     writer.close()
 
     # 7. Report: the final weights (last.pt) on the test set.
     metrics = {}
     if dist.is_main:
-        report = evaluate(model, test_loader, loss_fn, device, len(CLASSES[args.dataset]), args.amp)
+        report = evaluate(model, test_loader, loss_fn, device, len(classes), args.amp)
         metrics = write_report(
             out,
             project="mnist",
@@ -212,7 +214,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             weights_epoch=len(history),
             result=report,
             history=history,
-            class_names=CLASSES[args.dataset],
+            class_names=classes,
             args=args,
             device=device,
             wall_time_s=time.perf_counter() - started,

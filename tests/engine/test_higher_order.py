@@ -185,3 +185,35 @@ def test_hook_on_one_output_of_a_multi_output_node():
     b.register_hook(lambda g: g * 100)
     (a.sum() + b.sum()).backward()
     np.testing.assert_array_equal(x.grad.data, [1, 1, 100, 100])
+
+
+def test_hessian_vector_product_matches_finite_differences_of_the_gradient():
+    """Independent of torch: H v ~ (grad f(w + e v) - grad f(w - e v)) / (2 e)."""
+    rng = np.random.default_rng(3)
+    x, y = mt.tensor(rng.standard_normal((6, 3))), mt.tensor(rng.integers(0, 2, 6))
+    w0, v = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+
+    def loss(w):
+        return mt.nn.functional.cross_entropy((x @ w).tanh() * 2, y)
+
+    w = mt.tensor(w0, requires_grad=True)
+    (g,) = mt.autograd.grad(loss(w), w, create_graph=True)
+    (hv,) = mt.autograd.grad((g * mt.tensor(v)).sum(), w)
+    eps = 1e-5
+    grads = []
+    for s in (1, -1):
+        ws = mt.tensor(w0 + s * eps * v, requires_grad=True)
+        grads.append(mt.autograd.grad(loss(ws), ws)[0].data)
+    np.testing.assert_allclose(hv.data, (grads[0] - grads[1]) / (2 * eps), rtol=1e-6, atol=1e-9)
+
+
+def test_unfold_and_fold_are_adjoint():
+    """<unfold(x), c> == <x, fold(c)>: fold is unfold's transpose, which its backward relies on."""
+    rng = np.random.default_rng(0)
+    x, c = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((2, 3 * 2 * 3, 9))
+    cols = mt.nn.functional.unfold(mt.tensor(x), (2, 3), dilation=(2, 1), padding=1, stride=2)
+    image = mt.nn.functional.fold(mt.tensor(c), (5, 6), (2, 3), dilation=(2, 1), padding=1, stride=2)
+    assert cols.shape == c.shape
+    np.testing.assert_allclose(np.sum(cols.data * c), np.sum(x * image.data), rtol=1e-13)
+    with pytest.raises(RuntimeError, match=r"fold: expected input of shape \(N, C \* 2 \* 3, 9\)"):
+        mt.nn.functional.fold(mt.tensor(c[:, :, :8]), (5, 6), (2, 3), dilation=(2, 1), padding=1, stride=2)

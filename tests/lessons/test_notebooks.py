@@ -5,13 +5,15 @@ A notebook that reads a real dataset names it in its metadata, `{"lesson": {"nee
 ["mnist"]}}`; it is skipped, saying why, when `$MINITORCH_DATA/<name>` is absent (the tests never
 download data). Notebooks run with docs/lessons as their working directory, like `jupyter lab
 docs/lessons`, in a kernel on this Python (jupyter_client maps the kernelspec's "python" to
-sys.executable), with one BLAS thread.
+sys.executable), with one BLAS thread; two notebooks run at a time.
 
 Re-execute them in place, storing outputs: see docs/lessons/README.md.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -44,22 +46,42 @@ def _missing_data(nb: nbformat.NotebookNode) -> list[Path]:
     return [data_root() / name for name in needs if not (data_root() / name).is_dir()]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _run(path: Path) -> str | None:
+    """Execute the notebook at `path` in a fresh kernel; the error text, or None when it ran."""
     nb = nbformat.read(path, as_version=4)
-    missing = _missing_data(nb)
-    if missing:
-        pytest.skip(f"{path.name} needs real data that is absent: {', '.join(map(str, missing))} "
-                    "(set MINITORCH_DATA, see README)")
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(LESSONS_DIR)}})
     try:
-        client.execute()
+        client.execute(env=env)
     except CellExecutionError as err:
-        pytest.fail(f"{path.name} failed while running:\n{err}", pytrace=False)
+        return str(err)
+    return None
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(request: pytest.FixtureRequest) -> dict[Path, Future]:
+    """Every selected notebook that has its data, started at once on one worker per CPU core (at
+    most two kernels run together; each kernel uses one thread), so the notebooks share the
+    machine instead of waiting in line. Each test then waits for its own notebook."""
+    selected = [item.callspec.params["path"] for item in request.session.items
+                if item.originalname == "test_notebook_runs_top_to_bottom"]
+    runnable = [p for p in selected if not _missing_data(nbformat.read(p, as_version=4))]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)))
+    request.addfinalizer(pool.shutdown)
+    return {path: pool.submit(_run, path) for path in runnable}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs_top_to_bottom(path: Path, notebook_runs: dict[Path, Future]) -> None:
+    missing = _missing_data(nbformat.read(path, as_version=4))
+    if missing:
+        pytest.skip(f"{path.name} needs real data that is absent: {', '.join(map(str, missing))} "
+                    "(set MINITORCH_DATA, see README)")
+    error = notebook_runs[path].result()
+    if error is not None:
+        pytest.fail(f"{path.name} failed while running:\n{error}", pytrace=False)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -49,8 +49,8 @@ def labels(*values):
 
 
 @pytest.mark.parametrize("call,error,message", [
-    (lambda: F.conv2d(t(3, 32, 32), t(8, 3, 3, 3)), RuntimeError,
-     r"conv2d: expected input with 4 dims \(N, C, H, W\), got shape \(3, 32, 32\)"),
+    (lambda: F.conv2d(t(32, 32), t(8, 3, 3, 3)), RuntimeError,
+     r"conv2d: expected input with 3 dims \(C, H, W\) or 4 dims \(N, C, H, W\), got shape \(32, 32\)"),
     (lambda: F.conv2d(t(2, 3, 8, 8), t(4, 2, 3, 3)), RuntimeError,
      r"conv2d: input of shape \(2, 3, 8, 8\) has 3 channels, but weight of shape \(4, 2, 3, 3\) expects 2"),
     (lambda: F.conv2d(t(1, 4, 8, 8), t(3, 2, 3, 3), groups=2), RuntimeError,
