@@ -165,6 +165,11 @@ class Function:
             check_saved_versions(self)
         return self._saved
 
+    def inputs_not_read(self) -> tuple[int, ...]:
+        """The inputs whose saved values this backward will not read, given needs_input_grad:
+        an in-place change to them is harmless and stays legal, as in torch (default: none)."""
+        return ()
+
     def release(self) -> None:
         """Free what forward saved (after a backward without retain_graph). As in torch, only a
         node that saved something refuses a second backward."""
@@ -205,7 +210,7 @@ class Function:
             fn.needs_input_grad = needs
             fn._outputs = (weakref.ref(output),)
             if fn._saved:
-                fn._saved_versions = saved_versions(fn._saved, (*inputs, output))
+                fn._saved_versions = saved_versions(fn._saved, (*inputs, output), fn.inputs_not_read())
             output.requires_grad = True
             output.grad_fn = fn
         return output
@@ -221,7 +226,8 @@ class Function:
             self.inputs, self.needs_input_grad, self.n_outputs = inputs, needs, len(outputs)
             self._outputs = tuple([weakref.ref(o) for o in outputs])
             if self._saved:
-                self._saved_versions = saved_versions(self._saved, (*inputs, *outputs))
+                self._saved_versions = saved_versions(self._saved, (*inputs, *outputs),
+                                                      self.inputs_not_read())
             for index, output in enumerate(outputs):
                 if output.dtype.kind in "fc":  # integer outputs (indices) are not differentiable
                     output.requires_grad = True
@@ -252,14 +258,22 @@ class VersionCounter:
 SavedVersion = tuple[VersionCounter, int, int, tuple[int, ...]]
 
 
-def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]) -> tuple[SavedVersion, ...]:
+def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...],
+                   not_read: tuple[int, ...] = ()) -> tuple[SavedVersion, ...]:
     """For each of the node's inputs (and its outputs, last) whose memory the node saved (the
-    saved array is the tensor's array or another view of the same memory): its version now."""
+    saved array is the tensor's array or another view of the same memory) and whose value its
+    backward will read (not in `not_read`): its version now."""
     owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
     return tuple(
         (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
-        if id(t.data if t.data.base is None else t.data.base) in owners
+        if id(t.data if t.data.base is None else t.data.base) in owners and i not in not_read
     )
+
+
+def operands_read_for_each_other(needs_input_grad: tuple[bool, ...]) -> tuple[int, ...]:
+    """`inputs_not_read` of a product (mul, matmul): each operand's saved value is read only for
+    the other's gradient (da = g b, db = g a), so torch saves it only when the other needs one."""
+    return tuple(i for i, other in ((0, 1), (1, 0)) if not needs_input_grad[other])
 
 
 def check_saved_versions(node: Function) -> None:
@@ -431,7 +445,7 @@ def _backward_pass(roots: list[Tensor], seeds: list[Any], retain_graph: bool, cr
                 captured[id(output)] = hooked
         if needed is not None and id(node) not in needed:
             continue
-        if node._freed or (create_graph and node._saved_versions):
+        if node._freed or node._saved_versions:
             node.saved_tensors  # noqa: B018 (raises the "second time" or the "modified by an inplace" error)
         if create_graph:
             input_grads = node.differentiable_backward(*slots)
