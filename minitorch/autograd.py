@@ -263,11 +263,18 @@ def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...],
     """For each of the node's inputs (and its outputs, last) whose memory the node saved (the
     saved array is the tensor's array or another view of the same memory) and whose value its
     backward will read (not in `not_read`): its version now."""
-    owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
-    return tuple(
-        (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
-        if id(t.data if t.data.base is None else t.data.base) in owners and i not in not_read
-    )
+    owners = [a if a.base is None else a.base for a in saved if isinstance(a, np.ndarray)]
+    found = []
+    for i, t in enumerate(tensors):
+        data = t.data
+        owner = data if data.base is None else data.base
+        for saved_owner in owners:
+            if saved_owner is owner:
+                if i not in not_read:
+                    counter = t._version_counter
+                    found.append((counter, counter.value, i, data.shape))
+                break
+    return tuple(found)
 
 
 def operands_read_for_each_other(needs_input_grad: tuple[bool, ...]) -> tuple[int, ...]:
