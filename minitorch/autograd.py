@@ -534,6 +534,20 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, op: str) -> Any:
     return array.astype(output.dtype, copy=False)
 
 
+def _seeds(op: str, outputs: Any, gradients: Any, create_graph: bool) -> tuple[list[Tensor], list[Any]]:
+    """The outputs to start from as a list, each checked to be in a graph, and their seeds."""
+    outs = _as_tensors(outputs)
+    given = [None] * len(outs) if gradients is None else _as_tensors(gradients)
+    if len(given) != len(outs):
+        raise RuntimeError(f"{op}: got {len(given)} gradients for {len(outs)} outputs")
+    for i, t in enumerate(outs):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{op}: element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+    return outs, [_seed(t, g, create_graph, op) for t, g in zip(outs, given, strict=True)]
+
+
 def _as_tensors(values: Any) -> list[Any]:
     """One tensor (or array) as a list of one; a list or tuple as a list."""
     return list(values) if isinstance(values, list | tuple) else [values]
@@ -548,16 +562,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     `.grad` can be differentiated again; `retain_graph` (default: `create_graph`) keeps the
     forward graph's saved arrays for another backward. PyTorch equivalent: torch.autograd.backward.
     """
-    outputs = _as_tensors(tensors)
-    given = [None] * len(outputs) if grad_tensors is None else _as_tensors(grad_tensors)
-    if len(given) != len(outputs):
-        raise RuntimeError(f"backward: got {len(given)} gradients for {len(outputs)} tensors")
-    for i, t in enumerate(outputs):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"backward: element {i} of tensors does not require grad and does not have a grad_fn"
-            )
-    seeds = [_seed(t, g, create_graph, "backward") for t, g in zip(outputs, given, strict=True)]
+    outputs, seeds = _seeds("backward", tensors, grad_tensors, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is None:
         run_backward(outputs, seeds, retain, create_graph)
@@ -588,19 +593,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     from minitorch.tensor import Tensor
 
-    outs, targets = _as_tensors(outputs), _as_tensors(inputs)
-    given = [None] * len(outs) if grad_outputs is None else _as_tensors(grad_outputs)
-    if len(given) != len(outs):
-        raise RuntimeError(f"grad: got {len(given)} grad_outputs for {len(outs)} outputs")
-    for i, t in enumerate(outs):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+    outs, seeds = _seeds("grad", outputs, grad_outputs, create_graph)
+    targets = _as_tensors(inputs)
     for t in targets:
         if not t.requires_grad:
             raise RuntimeError("grad: one of the differentiated Tensors does not require grad")
-    seeds = [_seed(t, g, create_graph, "grad") for t, g in zip(outs, given, strict=True)]
     retain = create_graph if retain_graph is None else retain_graph
     found = run_backward(outs, seeds, retain, create_graph, targets)
     assert found is not None
