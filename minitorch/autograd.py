@@ -8,7 +8,13 @@ is needed, records a node that links the output tensor to the tensors it was com
 `backward()` walks that graph once, in reverse topological order: a node runs only after every
 node that uses its output has sent it gradient, so each gradient is complete when it is used.
 
-PyTorch equivalent: `torch.autograd.Function`, `torch.autograd.backward`, `torch.no_grad`.
+Higher-order gradients: with `create_graph=True` (in `backward` or `grad`) every node runs its
+`differentiable_backward` instead, the same derivative written with minitorch ops on tensors, so
+the backward pass is itself recorded as a graph and the gradients can be differentiated again.
+Without it, the fast NumPy `backward` runs and nothing is recorded.
+
+PyTorch equivalent: `torch.autograd.Function`, `torch.autograd.backward`, `torch.autograd.grad`,
+`torch.no_grad`.
 """
 
 from __future__ import annotations
@@ -184,30 +190,44 @@ class Function:
 
         fn = cls()
         try:
-            result = fn.forward(*(t.data for t in inputs), **options)
+            result = fn.forward(*[t.data for t in inputs], **options)
         except (ValueError, IndexError) as err:  # NumPy's reason, restated with op and shapes
             kind = IndexError if isinstance(err, IndexError) else RuntimeError
             raise kind(fn.describe_error(inputs, err)) from err
-        several = isinstance(result, tuple)
-        outputs = tuple(Tensor(r) for r in result) if several else (Tensor(result),)
-        for output in outputs:
-            if output.data.base is not None:  # a view of an input: the two share one version counter
-                share_version_counter(output, inputs)
-        needs = tuple(t.requires_grad for t in inputs)
+        if isinstance(result, tuple):
+            return fn._record_outputs(inputs, tuple([Tensor(r) for r in result]))
+        output = Tensor(result)
+        if output.data.base is not None:  # a view of an input: the two share one version counter
+            share_version_counter(output, inputs)
+        needs = tuple([t.requires_grad for t in inputs])
         if _GradMode.enabled and any(needs):
             fn.inputs = inputs
             fn.needs_input_grad = needs
-            fn.n_outputs = len(outputs)
-            fn._outputs = tuple(weakref.ref(o) for o in outputs)
+            fn._outputs = (weakref.ref(output),)
             if fn._saved:
-                fn._saved_versions = saved_versions(fn._saved, (*inputs, *outputs))
+                fn._saved_versions = saved_versions(fn._saved, (*inputs, output))
+            output.requires_grad = True
+            output.grad_fn = fn
+        return output
+
+    def _record_outputs(self, inputs: tuple[Tensor, ...], outputs: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        """The end of `apply` for an op with several outputs: each differentiable output records
+        which one it is (`_output_nr`), so that its gradient reaches the right slot of backward."""
+        for output in outputs:
+            if output.data.base is not None:
+                share_version_counter(output, inputs)
+        needs = tuple([t.requires_grad for t in inputs])
+        if _GradMode.enabled and any(needs):
+            self.inputs, self.needs_input_grad, self.n_outputs = inputs, needs, len(outputs)
+            self._outputs = tuple([weakref.ref(o) for o in outputs])
+            if self._saved:
+                self._saved_versions = saved_versions(self._saved, (*inputs, *outputs))
             for index, output in enumerate(outputs):
                 if output.dtype.kind in "fc":  # integer outputs (indices) are not differentiable
                     output.requires_grad = True
-                    output.grad_fn = fn
-                    if several:
-                        output._output_nr = index
-        return outputs if several else outputs[0]
+                    output.grad_fn = self
+                    output._output_nr = index
+        return outputs
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"

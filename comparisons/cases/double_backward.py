@@ -252,6 +252,8 @@ case("unfold_fold", lambda x: F.fold(F.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1,
      lambda x: TF.fold(TF.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2), [randn(2, 3, 5, 6)])
 case("max_pool2d_padding_ceil", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2,
      lambda x: TF.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2, [randn(2, 3, 8, 7)])
+case("max_pool2d_2x2_return_indices", lambda x: F.max_pool2d(x, 2, return_indices=True)[0] ** 2,
+     lambda x: TF.max_pool2d(x, 2, return_indices=True)[0] ** 2, [randn(2, 3, 6, 4)])
 case("max_pool2d_dilation", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
      lambda x: TF.max_pool2d(x, 2, 1, dilation=2),
      [randn(1, 2, 6, 6)])
@@ -283,6 +285,9 @@ case("cross_entropy_weight_smoothing_ignore",
 case("cross_entropy_probabilities_spatial", lambda x, t: F.cross_entropy(x, t, reduction="sum"),
      lambda x, t: TF.cross_entropy(x, t, reduction="sum"),
      [randn(2, 3, 2, 2), uniform(2, 3, 2, 2, low=0, high=1, grad=False)])
+case("cross_entropy_differentiable_probabilities",
+     lambda x, t: F.cross_entropy(x, t.softmax(1), label_smoothing=0.2),
+     lambda x, t: TF.cross_entropy(x, t.softmax(1), label_smoothing=0.2), [randn(4, 3), randn(4, 3)])
 case("nll_loss_of_log_softmax", lambda x, y: F.nll_loss(F.log_softmax(x, 1), y),
      lambda x, y: TF.nll_loss(TF.log_softmax(x, 1), y), [randn(5, 3), integers(0, 3, 5)])
 case("binary_cross_entropy", lambda p, y, w: F.binary_cross_entropy(p, y, w),

@@ -70,7 +70,7 @@ class MaxPool2d(Function):
                 dx[ins] += (grad * (self.where == offset))[outs]
         return dx
 
-    def differentiable_backward(self, grad: Tensor) -> Tensor:
+    def differentiable_backward(self, grad: Tensor, *_: None) -> Tensor:
         """fold (col2im) of g placed at each window's argmax: linear in g, the mask a constant."""
         x_shape, kernel, stride, padding, dilation, (oh, ow) = self.args
         offsets = np.arange(kernel[0] * kernel[1]).reshape(*kernel, 1, 1)
