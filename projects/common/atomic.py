@@ -36,5 +36,5 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete the temporary files a killed :func:`atomic_write` left in ``folder`` (recursively)."""
     stale = sorted(folder.rglob(".*.tmp")) if folder.is_dir() else []
     for path in stale:
-        path.unlink()
+        path.unlink(missing_ok=True)  # under torchrun every process clears the same folder
     return stale

@@ -40,11 +40,10 @@ class Row:
 
 
 def decode(path: Path, encoding: str) -> str:
-    """The file's text; a UTF-8 byte-order mark is dropped."""
+    """The file's text; a byte-order mark (``\ufeff``, as spreadsheet programs write) is dropped."""
     data = path.read_bytes()
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
-        text = data.decode(codec)
+        text = data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise LabelledFileError(

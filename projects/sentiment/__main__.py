@@ -61,7 +61,14 @@ from projects.diagnostics.training import TrainingDiagnostics
 from projects.sentiment.model import RNNClassifier
 
 PROG = "python -m projects.sentiment"
-MODEL_KEYS = ("embed_dim", "hidden", "layers", "cell", "dropout", "pooling")
+MODEL_KEYS = ("embed_dim", "hidden", "layers", "cell", "dropout", "pooling", "word_dropout")
+# --epochs / --batch-size when not given: GLUE's 67k short phrases train in large batches, the
+# ~8.6k sentences of polarity (and a file of that size) need more, smaller steps
+DATASET_DEFAULTS = {
+    "sst2": {"epochs": 8, "batch_size": 128},
+    "polarity": {"epochs": 10, "batch_size": 32},
+    "file": {"epochs": 10, "batch_size": 32},
+}
 UNKNOWN_WARNING = 0.5  # --predict warns when more than this share of a text's tokens is unknown
 
 
@@ -101,16 +108,36 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--unidirectional", action="store_true", help="left-to-right only")
     g.add_argument("--dropout", type=float, default=0.5, help="dropout on embeddings and features")
     g.add_argument("--pooling", choices=("max", "last"), default="max", help="max over time, or last state")
+    g.add_argument(
+        "--word-dropout", type=float, default=0.1, help="training: each token becomes <unk> with this rate"
+    )
     g = p.add_argument_group("prediction")
     g.add_argument(
         "--predict", nargs="+", metavar="TEXT", help="print the label and probability of each TEXT"
     )
     g.add_argument("--checkpoint", help="--predict: checkpoint (None: <--out>/checkpoints/best.pt)")
     diagnostics_cli.add_arguments(p, images=False)
+    p.epilog = "--epochs / --batch-size None: " + "; ".join(
+        f"{name} {d['epochs']} / {d['batch_size']}" for name, d in DATASET_DEFAULTS.items()
+    )
     p.set_defaults(
-        epochs=3, batch_size=64, optimizer="adam", lr=2e-3, weight_decay=0.0, schedule="cosine", grad_clip=5.0
+        epochs=None,
+        batch_size=None,
+        optimizer="adam",
+        lr=2e-3,
+        weight_decay=0.0,
+        schedule="cosine",
+        grad_clip=5.0,
     )
     return p
+
+
+def with_dataset_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill --epochs / --batch-size left unset with ``DATASET_DEFAULTS[--dataset]``."""
+    for key, value in DATASET_DEFAULTS[args.dataset].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
 
 
 def splits(args: argparse.Namespace) -> tuple[dict[str, list[Example]], list[str]]:
@@ -143,7 +170,10 @@ def splits(args: argparse.Namespace) -> tuple[dict[str, list[Example]], list[str
 
 def build_model(vocab_size: int, classes: int, config: dict[str, Any]) -> RNNClassifier:
     return RNNClassifier(
-        vocab_size, classes, bidirectional=config["bidirectional"], **{k: config[k] for k in MODEL_KEYS}
+        vocab_size,
+        classes,
+        bidirectional=config["bidirectional"],
+        **{k: config[k] for k in MODEL_KEYS if k in config},
     )
 
 
@@ -171,7 +201,7 @@ def predict(checkpoint: str, texts: Sequence[str]) -> list[dict[str, Any]]:
 
 def main(argv: Sequence[str] | None = None) -> Any:
     """Train (returning the run's metrics) or, with --predict, print each text's label."""
-    args = parser().parse_args(argv)
+    args = with_dataset_defaults(parser().parse_args(argv))
     with exit_on_run_error(PROG):
         if args.predict is None:
             return train(args)

@@ -58,20 +58,25 @@ def test_csv_unquoted_commas_stay_in_the_text(tmp_path: Path) -> None:
     assert examples[0] == (f"{REVIEWS[0][0]}, really", 0)
 
 
-def test_utf8_byte_order_mark(tmp_path: Path) -> None:
-    lines = ["label,text", *(f"{lab},{text}" for text, lab in REVIEWS)]
+@pytest.mark.parametrize("header", [["label,text"], []])
+def test_utf8_byte_order_mark(tmp_path: Path, header: list[str]) -> None:
+    lines = [*header, *(f"{lab},{text}" for text, lab in REVIEWS)]
     path = write(tmp_path, "excel.csv", lines, encoding="utf-8-sig")
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
-    assert read_labelled_file(path) == EXPECTED  # no third class named "\ufefflabel"
+    assert read_labelled_file(path) == EXPECTED  # no class named "\ufefflabel" or "\ufeffneg"
 
 
 def test_wrong_encoding_names_the_file_and_the_option(tmp_path: Path) -> None:
-    lines = [f"{i % 2}\t第{i}部电影{'很好看' if i % 2 else '太无聊'}" for i in range(10)]
+    lines = [
+        "0\tplain ascii",
+        "1\tstill ascii",
+        *(f"{i % 2}\t第{i}部{'很好看' if i % 2 else '太无聊'}" for i in range(10)),
+    ]
     path = write(tmp_path, "gbk.tsv", lines, encoding="gbk")
-    with pytest.raises(LabelledFileError, match=r"gbk\.tsv: line 1 is not valid utf-8.*--encoding"):
+    with pytest.raises(LabelledFileError, match=r"gbk\.tsv: line 3 is not valid utf-8.*--encoding"):
         read_labelled_file(path)
     examples, classes = read_labelled_file(path, encoding="gbk")
-    assert examples[1] == ("第1部电影很好看", 1) and classes == ["0", "1"]
+    assert examples[3] == ("第1部很好看", 1) and classes == ["0", "1"]
     with pytest.raises(LabelledFileError, match="unknown encoding"):
         read_labelled_file(path, encoding="no-such-codec")
 
@@ -114,3 +119,14 @@ def test_bad_files_name_the_file_and_the_row(tmp_path: Path, lines: list[str], m
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(LabelledFileError, match="no such file"):
         read_labelled_file(tmp_path / "absent.csv")
+
+
+def test_cli_reports_a_bad_file_in_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from projects.sentiment.__main__ import main
+
+    path = write(tmp_path, "one_class.tsv", [f"pos\treview {i}" for i in range(10)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--dataset", "file", "--data-file", str(path), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "one_class.tsv: every row has the label 'pos'" in err
+    assert "Traceback" not in err

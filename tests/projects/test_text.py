@@ -173,3 +173,19 @@ def test_bucket_batches_are_deterministic_complete_and_pad_little() -> None:
     assert sorted(i for b in random_batches for i in b) == list(range(1001))
     bucketed, random = padding_fraction(batches, lengths), padding_fraction(random_batches, lengths)
     assert bucketed < 0.1 and random > 0.5, (bucketed, random)  # measured: 0.075 and 0.73
+
+
+def test_word_dropout_trains_unk_and_keeps_padding() -> None:
+    torch.manual_seed(0)
+    model = RNNClassifier(20, embed_dim=8, hidden=6, dropout=0.0, word_dropout=1.0, unk_index=1)
+    ids, lengths = torch.tensor([[3, 4, 5], [6, 7, 0]]), torch.tensor([3, 2])
+    all_unk = torch.tensor([[1, 1, 1], [1, 1, 0]])
+    torch.testing.assert_close(model(ids, lengths), model(all_unk, lengths), rtol=0, atol=0)
+    model.eval()  # no word dropout at evaluation
+    assert not torch.equal(model(ids, lengths), model(all_unk, lengths))
+    model.train()
+    model.word_dropout = 0.3
+    seen = []
+    model.embedding.register_forward_hook(lambda _m, inputs, _out: seen.append(inputs[0]))
+    model(torch.randint(2, 20, (200, 50)), torch.full((200,), 50))
+    assert abs((seen[0] == 1).double().mean().item() - 0.3) < 0.01

@@ -157,7 +157,7 @@ def test_sentiment_learns_and_predicts(
     args = [
         "--data-root", str(root), "--out", str(out), "--dataset", "sst2", "--sst2-train", "kim",
         "--limit-train", "512", "--limit-eval", "256", "--epochs", "3", "--embed-dim", "32",
-        "--hidden", "32", "--batch-size", "32", "--lr", "0.005", "--dropout", "0", *QUIET,
+        "--hidden", "32", "--batch-size", "32", "--lr", "0.005", "--dropout", "0", "--word-dropout", "0", *QUIET,
     ]  # fmt: skip
     metrics = sentiment_main(args)
     assert_run_folder(out, metrics)
