@@ -165,6 +165,11 @@ class Function:
             check_saved_versions(self)
         return self._saved
 
+    def inputs_not_read(self) -> tuple[int, ...]:
+        """The inputs whose saved values this backward will not read, given needs_input_grad:
+        an in-place change to them is harmless and stays legal, as in torch (default: none)."""
+        return ()
+
     def release(self) -> None:
         """Free what forward saved (after a backward without retain_graph). As in torch, only a
         node that saved something refuses a second backward."""
@@ -205,7 +210,7 @@ class Function:
             fn.needs_input_grad = needs
             fn._outputs = (weakref.ref(output),)
             if fn._saved:
-                fn._saved_versions = saved_versions(fn._saved, (*inputs, output))
+                fn._saved_versions = saved_versions(fn._saved, (*inputs, output), fn.inputs_not_read())
             output.requires_grad = True
             output.grad_fn = fn
         return output
@@ -221,7 +226,8 @@ class Function:
             self.inputs, self.needs_input_grad, self.n_outputs = inputs, needs, len(outputs)
             self._outputs = tuple([weakref.ref(o) for o in outputs])
             if self._saved:
-                self._saved_versions = saved_versions(self._saved, (*inputs, *outputs))
+                self._saved_versions = saved_versions(self._saved, (*inputs, *outputs),
+                                                      self.inputs_not_read())
             for index, output in enumerate(outputs):
                 if output.dtype.kind in "fc":  # integer outputs (indices) are not differentiable
                     output.requires_grad = True
@@ -252,14 +258,29 @@ class VersionCounter:
 SavedVersion = tuple[VersionCounter, int, int, tuple[int, ...]]
 
 
-def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...]) -> tuple[SavedVersion, ...]:
+def saved_versions(saved: tuple[np.ndarray, ...], tensors: tuple[Tensor, ...],
+                   not_read: tuple[int, ...] = ()) -> tuple[SavedVersion, ...]:
     """For each of the node's inputs (and its outputs, last) whose memory the node saved (the
-    saved array is the tensor's array or another view of the same memory): its version now."""
-    owners = {id(a if a.base is None else a.base) for a in saved if isinstance(a, np.ndarray)}
-    return tuple(
-        (t._version_counter, t._version_counter.value, i, t.shape) for i, t in enumerate(tensors)
-        if id(t.data if t.data.base is None else t.data.base) in owners
-    )
+    saved array is the tensor's array or another view of the same memory) and whose value its
+    backward will read (not in `not_read`): its version now."""
+    owners = [a if a.base is None else a.base for a in saved if isinstance(a, np.ndarray)]
+    found = []
+    for i, t in enumerate(tensors):
+        data = t.data
+        owner = data if data.base is None else data.base
+        for saved_owner in owners:
+            if saved_owner is owner:
+                if i not in not_read:
+                    counter = t._version_counter
+                    found.append((counter, counter.value, i, data.shape))
+                break
+    return tuple(found)
+
+
+def operands_read_for_each_other(needs_input_grad: tuple[bool, ...]) -> tuple[int, ...]:
+    """`inputs_not_read` of a product (mul, matmul): each operand's saved value is read only for
+    the other's gradient (da = g b, db = g a), so torch saves it only when the other needs one."""
+    return tuple(i for i, other in ((0, 1), (1, 0)) if not needs_input_grad[other])
 
 
 def check_saved_versions(node: Function) -> None:
@@ -431,7 +452,7 @@ def _backward_pass(roots: list[Tensor], seeds: list[Any], retain_graph: bool, cr
                 captured[id(output)] = hooked
         if needed is not None and id(node) not in needed:
             continue
-        if node._freed or (create_graph and node._saved_versions):
+        if node._freed or node._saved_versions:
             node.saved_tensors  # noqa: B018 (raises the "second time" or the "modified by an inplace" error)
         if create_graph:
             input_grads = node.differentiable_backward(*slots)
@@ -513,6 +534,20 @@ def _seed(output: Tensor, gradient: Any, create_graph: bool, op: str) -> Any:
     return array.astype(output.dtype, copy=False)
 
 
+def _seeds(op: str, outputs: Any, gradients: Any, create_graph: bool) -> tuple[list[Tensor], list[Any]]:
+    """The outputs to start from as a list, each checked to be in a graph, and their seeds."""
+    outs = _as_tensors(outputs)
+    given = [None] * len(outs) if gradients is None else _as_tensors(gradients)
+    if len(given) != len(outs):
+        raise RuntimeError(f"{op}: got {len(given)} gradients for {len(outs)} outputs")
+    for i, t in enumerate(outs):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{op}: element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+    return outs, [_seed(t, g, create_graph, op) for t, g in zip(outs, given, strict=True)]
+
+
 def _as_tensors(values: Any) -> list[Any]:
     """One tensor (or array) as a list of one; a list or tuple as a list."""
     return list(values) if isinstance(values, list | tuple) else [values]
@@ -527,16 +562,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     `.grad` can be differentiated again; `retain_graph` (default: `create_graph`) keeps the
     forward graph's saved arrays for another backward. PyTorch equivalent: torch.autograd.backward.
     """
-    outputs = _as_tensors(tensors)
-    given = [None] * len(outputs) if grad_tensors is None else _as_tensors(grad_tensors)
-    if len(given) != len(outputs):
-        raise RuntimeError(f"backward: got {len(given)} gradients for {len(outputs)} tensors")
-    for i, t in enumerate(outputs):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"backward: element {i} of tensors does not require grad and does not have a grad_fn"
-            )
-    seeds = [_seed(t, g, create_graph, "backward") for t, g in zip(outputs, given, strict=True)]
+    outputs, seeds = _seeds("backward", tensors, grad_tensors, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is None:
         run_backward(outputs, seeds, retain, create_graph)
@@ -567,19 +593,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     from minitorch.tensor import Tensor
 
-    outs, targets = _as_tensors(outputs), _as_tensors(inputs)
-    given = [None] * len(outs) if grad_outputs is None else _as_tensors(grad_outputs)
-    if len(given) != len(outs):
-        raise RuntimeError(f"grad: got {len(given)} grad_outputs for {len(outs)} outputs")
-    for i, t in enumerate(outs):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+    outs, seeds = _seeds("grad", outputs, grad_outputs, create_graph)
+    targets = _as_tensors(inputs)
     for t in targets:
         if not t.requires_grad:
             raise RuntimeError("grad: one of the differentiated Tensors does not require grad")
-    seeds = [_seed(t, g, create_graph, "grad") for t, g in zip(outs, given, strict=True)]
     retain = create_graph if retain_graph is None else retain_graph
     found = run_backward(outs, seeds, retain, create_graph, targets)
     assert found is not None

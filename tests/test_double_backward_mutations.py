@@ -6,6 +6,7 @@ double-backward bug) and checks that its case fails where it should, while first
 from __future__ import annotations
 
 import pytest
+from test_comparisons_strictness import off_by  # a (differentiable) backward times a factor
 
 from comparisons.registry import all_cases
 from comparisons.runner import run_case
@@ -17,17 +18,6 @@ from minitorch.ops.normalization import Normalize
 from minitorch.ops.reductions import Softmax
 
 CASES = {c.name: c for c in all_cases()}
-
-
-def scaled(method, factor: float):
-    """A differentiable backward whose every gradient is `factor` times the true one."""
-    def wrong(self, *grads):
-        result = method(self, *grads)
-        if isinstance(result, tuple):
-            return tuple(None if g is None else g * factor for g in result)
-        return result * factor
-
-    return wrong
 
 
 def failures_of(name: str) -> list[str]:
@@ -44,13 +34,13 @@ def test_every_double_backward_case_passes_unbroken():
 
 
 def test_a_factor_of_one_plus_1e_9_in_a_differentiable_backward_fails(monkeypatch):
-    monkeypatch.setattr(Exp, "differentiable_backward", scaled(Exp.differentiable_backward, 1 + 1e-9))
+    monkeypatch.setattr(Exp, "differentiable_backward", off_by(1 + 1e-9, Exp.differentiable_backward))
     failures = failures_of("d2_exp")
     assert any("second-order grad of input 0" in f for f in failures), failures
 
 
 def test_conv2d_double_backward_off_by_1_percent_fails(monkeypatch):
-    monkeypatch.setattr(Conv2d, "differentiable_backward", scaled(Conv2d.differentiable_backward, 1.01))
+    monkeypatch.setattr(Conv2d, "differentiable_backward", off_by(1.01, Conv2d.differentiable_backward))
     failures = failures_of("d2_conv2d")
     assert any("second-order" in f for f in failures), failures
 
@@ -70,5 +60,5 @@ def test_a_saved_output_taken_as_a_constant_breaks_only_the_second_derivative(mo
 @pytest.mark.parametrize(("op", "case"), [(Softmax, "d2_softmax"), (Normalize, "d2_BatchNorm2d_train"),
                                           (RecurrentScan, "d2_LSTM_hx")])
 def test_fused_ops_double_backward_off_by_1e_6_fails(monkeypatch, op, case):
-    monkeypatch.setattr(op, "differentiable_backward", scaled(op.differentiable_backward, 1 + 1e-6))
+    monkeypatch.setattr(op, "differentiable_backward", off_by(1 + 1e-6, op.differentiable_backward))
     assert failures_of(case)

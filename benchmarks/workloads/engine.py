@@ -67,3 +67,32 @@ def mlp():
         ((tx @ tw1 + tb1).relu() @ tw2 + tb2).log_softmax(1).mean().backward()
 
     return run_mt, run_torch
+
+
+@workload("graph overhead: 100 x (y * w + x) * 0.5 on 4x4, forward+backward (300 nodes)", repeats=50)
+def small_ops_graph():
+    """Tiny arrays, many nodes: what this times is the engine's cost per node (recording in
+    apply, walking the graph in backward), not the arithmetic."""
+    (x, w), (tx, tw) = _pair((4, 4), (4, 4))
+
+    def chain(a, b):
+        y = a
+        for _ in range(100):
+            y = (y * b + a) * 0.5
+        y.sum().backward()
+
+    return (lambda: chain(x, w)), (lambda: chain(tx, tw))
+
+
+@workload("Hessian-vector product of a tanh MLP 64-128-10, batch 64 (create_graph=True)")
+def hessian_vector_product():
+    shapes = (64, 64), (64, 128), (128, 10), (64, 128), (128, 10)
+    (x, w1, w2, v1, v2), (tx, tw1, tw2, tv1, tv2) = _pair(*shapes)
+
+    def hvp(grad, a, b1, b2, u1, u2):
+        loss = ((a @ b1).tanh() @ b2).log_softmax(1).mean()
+        g1, g2 = grad(loss, [b1, b2], create_graph=True)
+        return grad((g1 * u1).sum() + (g2 * u2).sum(), [b1, b2])
+
+    return (lambda: hvp(mt.autograd.grad, x, w1, w2, v1, v2),
+            lambda: hvp(torch.autograd.grad, tx, tw1, tw2, tv1, tv2))

@@ -43,6 +43,7 @@ from comparisons.builders import (
     uniform,
 )
 from comparisons.registry import FLOAT64_RTOL, Case, Check, Outcome, register
+from minitorch.ops.conv_plain import conv2d_plain
 
 GROUP = "double_backward"
 PREFIX = "d2_"  # case names are unique across groups: d2_exp here, exp among the first-order ops
@@ -248,6 +249,8 @@ case("conv2d_groups_same_even_kernel", lambda x, w, b: F.conv2d(x, w, b, padding
 case("conv2d_twice", lambda x, w: F.conv2d(F.conv2d(x, w, padding=1).tanh(), w, padding=1),
      lambda x, w: TF.conv2d(TF.conv2d(x, w, padding=1).tanh(), w, padding=1),
      [randn(1, 2, 5, 5), randn(2, 2, 3, 3)])
+case("conv2d_plain_groups_stride", lambda x, w, b: conv2d_plain(x, w, b, 2, 1, groups=2),
+     lambda x, w, b: TF.conv2d(x, w, b, 2, 1, groups=2), [randn(2, 4, 5, 6), randn(6, 2, 3, 3), randn(6)])
 case("unfold_fold", lambda x: F.fold(F.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2),
      lambda x: TF.fold(TF.unfold(x, 3, 1, 1, 2) ** 2, (5, 6), 3, 1, 1, 2), [randn(2, 3, 5, 6)])
 case("max_pool2d_padding_ceil", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True) ** 2,

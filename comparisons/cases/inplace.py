@@ -11,10 +11,9 @@ place (`fill_`, `copy_`, `zero_`, setitem, an optimizer step, an init function,
 - Legal cases: the change hits a tensor no node saved, or comes after the backward. Both engines
   run to the end; every returned tensor (values, gradients) agrees at 1e-12.
 
-minitorch raises exactly when a node holds the changed memory. A few ops keep their own copy of
-what torch keeps by reference (relu's mask, max_pool2d's argmax positions): changing their input
-or output in place leaves minitorch's gradient right, so minitorch does not raise there where
-torch does; those scenarios are not cases.
+Which saved tensors are guarded follows torch: a product's operand (mul, matmul, linear, div's
+numerator) only when the other operand needs a gradient, since only that gradient reads it;
+conv2d's input and weight, max_pool2d's input, relu's output always.
 """
 
 from __future__ import annotations
@@ -233,12 +232,58 @@ def second_backward_after_change(lib: Any, arrays: dict[str, np.ndarray]) -> dic
     return {"grad a": a.grad}
 
 
+def fill_relu_output(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """relu saves its output (dx = g where y > 0)."""
+    x = leaf(lib, arrays["a"])
+    y = (x * 2).relu()
+    loss = y.sum()
+    with lib.no_grad():
+        y.fill_(1.0)
+    loss.backward()
+    return {"grad x": x.grad}
+
+
+def fill_input_of(op: Callable[[Any, Any], Any]) -> Scenario:
+    """A scenario: `op(lib, hidden)` saves its input `hidden`, which is then filled in place."""
+    def scenario(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        x = leaf(lib, arrays["image"])
+        hidden = x * 2
+        loss = op(lib, hidden).sum()
+        with lib.no_grad():
+            hidden.fill_(-1.0)
+        loss.backward()
+        return {"grad x": x.grad}
+
+    return scenario
+
+
+def copy_into_conv_input(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """conv2d saves its input (for the weight's gradient)."""
+    image, w = lib.tensor(arrays["image"]), leaf(lib, arrays["kernel"])
+    loss = lib.nn.functional.conv2d(image, w).sum()
+    image.copy_(lib.tensor(arrays["image"] * 2))
+    loss.backward()
+    return {"grad w": w.grad}
+
+
+def fill_denominator(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """a / d reads d for a's gradient (g / d) even when d needs none."""
+    a, d = leaf(lib, arrays["a"]), lib.tensor(arrays["c"] ** 2 + 1)
+    loss = (a / d).sum()
+    d.fill_(2.0)
+    loss.backward()
+    return {"grad a": a.grad}
+
+
 for scenario in (fill_weight_saved_by_mul, optimizer_step_before_backward, adam_step_before_backward,
                  conv_weight_stepped_before_backward, copy_into_input_saved_by_matmul,
                  setitem_on_constant_saved_by_mul, setitem_through_a_view, fill_through_detach,
                  zero_output_saved_by_exp, init_between_forward_and_backward,
-                 load_state_dict_between_forward_and_backward, second_backward_after_change):
+                 load_state_dict_between_forward_and_backward, second_backward_after_change,
+                 fill_relu_output, copy_into_conv_input, fill_denominator):
     error_case(scenario.__name__, scenario)
+error_case("fill_max_pool_input", fill_input_of(lambda lib, h: lib.nn.functional.max_pool2d(h, 2)))
+error_case("fill_leaky_relu_input", fill_input_of(lambda lib, h: lib.nn.functional.leaky_relu(h, 0.1)))
 
 
 # -- legal cases: nothing saved the changed memory, or the backward already ran -------------------
@@ -305,6 +350,30 @@ def change_a_tensor_used_only_by_add(lib: Any, arrays: dict[str, np.ndarray]) ->
     return {"grad w": w.grad, "grad bias": bias.grad}
 
 
+def step_one_layer_model_before_backward(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """A single linear layer on data: x @ W^T saved x for W's gradient, not W (x needs no
+    gradient, and dW = g^T x does not read W), so stepping before backward is harmless here."""
+    layer = mlp(lib, arrays)[0]
+    optimizer = lib.optim.SGD(layer.parameters(), lr=0.1)
+    x = lib.tensor(arrays["input"])
+    layer(x).sum().backward()
+    loss = layer(x).pow(2).sum()
+    optimizer.step()
+    loss.backward()
+    return {"grad weight": layer.weight.grad, "grad bias": layer.bias.grad, "weight": layer.weight}
+
+
+def change_numerator_and_factor_nobody_reads(lib: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """w * c and w / d with only w needing a gradient: w's value is read by no gradient."""
+    w, c, d = leaf(lib, arrays["a"]), lib.tensor(arrays["c"]), lib.tensor(arrays["c"] ** 2 + 1)
+    loss = (w * c).sum() + (w / d).sum()
+    with lib.no_grad():
+        w.fill_(3.0)
+    loss.backward()
+    return {"grad w": w.grad}
+
+
 for scenario in (change_input_add_did_not_save, change_after_backward, change_before_forward,
-                 training_loop_in_order, change_a_tensor_used_only_by_add):
+                 training_loop_in_order, change_a_tensor_used_only_by_add,
+                 step_one_layer_model_before_backward, change_numerator_and_factor_nobody_reads):
     legal_case(scenario.__name__, scenario)

@@ -124,18 +124,26 @@ def key_file() -> Path:
 
 
 def _key() -> bytes:
-    """The signing key: read, or created once (mode 0600; a race to create it keeps the first)."""
+    """The signing key: read, or created once (mode 0600; a race to create it keeps the first).
+    Where the key file cannot be written (a read-only home), a key for this process only: the
+    checks still work, and their entries show as "unverified" to a later process."""
     path = key_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+    except OSError:
+        return _PROCESS_KEY
+
+
+_PROCESS_KEY = secrets.token_hex(32).encode()
 
 
 def _signature(name: str, entry: dict[str, object]) -> str:

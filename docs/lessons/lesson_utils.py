@@ -100,14 +100,19 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def compare(name: str, mine: Any, theirs: Any, between: str = "minitorch - torch") -> None:
+def compare(name: str, mine: Any, theirs: Any, between: str = "minitorch - torch",
+            atol: float | None = None) -> None:
     """Print max |mine - theirs| on one line (`between` names the two sides); the shapes must
-    match. (Nothing is returned, so a cell ending with compare() shows no stray value.)"""
+    match. With `atol`, a larger difference raises AssertionError, so the tests that run the
+    notebook fail when the lesson's claim stops holding. (Nothing is returned, so a cell ending
+    with compare() shows no stray value.)"""
     a, b = to_numpy(mine), to_numpy(theirs)
     if a.shape != b.shape:
         raise ValueError(f"compare({name!r}): shapes differ, minitorch {a.shape} vs torch {b.shape}")
     diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
     print(f"{name:<32} shape {str(a.shape):<16} max |{between}| = {diff:.2e}")
+    if atol is not None and not diff <= atol:  # `not <=`: a NaN difference fails too
+        raise AssertionError(f"compare({name!r}): max |{between}| = {diff:.3g} exceeds {atol:g}")
 
 
 def show_graph(tensor: Any, params: Any = None) -> Any:

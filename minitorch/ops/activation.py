@@ -78,15 +78,17 @@ class LeakyReLU(Function):
     op_name = "leaky_relu"
 
     def forward(self, x: np.ndarray, negative_slope: float) -> np.ndarray:
-        self.positive = x > 0
+        self.save_for_backward(x)
         self.slope = x.dtype.type(negative_slope)
-        return np.where(self.positive, x, x * self.slope)
+        return np.where(x > 0, x, x * self.slope)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return np.where(self.positive, grad, grad * self.slope)
+        (x,) = self.saved_tensors
+        return np.where(x > 0, grad, grad * self.slope)
 
     def differentiable_backward(self, grad: Tensor) -> Tensor:
-        return grad * Tensor(np.where(self.positive, 1, self.slope).astype(grad.dtype))
+        (x,) = self.saved_tensors
+        return grad * Tensor(np.where(x > 0, 1, self.slope).astype(grad.dtype))
 
 
 class GELU(Function):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from minitorch.amp.autocast_mode import autocast_inputs
-from minitorch.autograd import Function
+from minitorch.autograd import Function, operands_read_for_each_other
 from minitorch.ops.broadcasting import binary_operands, unbroadcast
 from minitorch.tensor import Tensor
 
@@ -77,6 +77,9 @@ class Mul(BroadcastingOp):
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return self.product_rule(grad, *self.saved_tensors)
 
+    def inputs_not_read(self) -> tuple[int, ...]:
+        return operands_read_for_each_other(self.needs_input_grad)
+
     def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         return self.product_rule(grad, *self.inputs)
 
@@ -99,6 +102,9 @@ class Div(BroadcastingOp):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return self.quotient_rule(grad, *self.saved_tensors)
+
+    def inputs_not_read(self) -> tuple[int, ...]:
+        return () if self.needs_input_grad[1] else (0,)  # a is read only for db
 
     def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         return self.quotient_rule(grad, *self.inputs)
@@ -225,6 +231,9 @@ class MatMul(Function):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.save_for_backward(a, b)
         return np.matmul(a, b)
+
+    def inputs_not_read(self) -> tuple[int, ...]:
+        return operands_read_for_each_other(self.needs_input_grad)
 
     def describe_error(self, inputs: tuple[Tensor, ...], err: Exception) -> str:
         a, b = inputs

@@ -235,27 +235,34 @@ class Conv2d(Function):
         return dx, dw[:, :, :k].reshape(w_shape), dw[:, :, k].reshape(w_shape[0])
 
     def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        """The same products on tensors, with unfold / fold (ops/unfold.py) for im2col / col2im:
-        dW = sum_n g[n] cols[n]^T,  db = sum of g,  dx = fold(W^T g)."""
-        from minitorch.ops.unfold import Fold, Unfold
+        _, _, stride, padding, dilation, _ = self.args
+        return conv2d_backward_on_tensors(self, grad, stride, padding, dilation)
 
-        x, w, *bias = self.inputs
-        x_shape, w_shape, stride, padding, dilation, (oh, ow) = self.args
-        o, c_group, kh, kw = w_shape
-        n, groups = x_shape[0], x_shape[1] // c_group
-        geometry = (kh, kw), stride, padding, dilation
-        g = grad.reshape(n, groups, o // groups, oh * ow)
-        w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
-        dx = dw = db = None
-        if self.needs_input_grad[0]:
-            dcols = (w_groups.mT @ g).reshape(n, -1, oh * ow)
-            dx = Fold.apply(dcols, x_shape=x_shape, geometry=geometry)
-        if self.needs_input_grad[1]:
-            cols = Unfold.apply(x, kernel=(kh, kw), stride=stride, padding=padding, dilation=dilation)
-            dw = (g @ cols.reshape(n, groups, -1, oh * ow).mT).sum(0).reshape(w_shape)
-        if bias and self.needs_input_grad[2]:
-            db = grad.sum((0, 2, 3))
-        return (dx, dw, db) if bias else (dx, dw)
+
+def conv2d_backward_on_tensors(node: Function, grad: Tensor, stride: tuple[int, int],
+                               padding: tuple[int, int, int, int],
+                               dilation: tuple[int, int]) -> tuple[Tensor | None, ...]:
+    """A conv2d node's backward on tensors (its differentiable backward): the same products as
+    the NumPy one, with unfold / fold (ops/unfold.py) for im2col / col2im:
+    dW = sum_n g[n] cols[n]^T,  db = sum of g,  dx = fold(W^T g)."""
+    from minitorch.ops.unfold import Fold, Unfold
+
+    x, w, *bias = node.inputs
+    o, c_group, kh, kw = w.shape
+    n, groups, (oh, ow) = x.shape[0], x.shape[1] // c_group, grad.shape[2:]
+    geometry = (kh, kw), stride, padding, dilation
+    g = grad.reshape(n, groups, o // groups, oh * ow)
+    w_groups = w.reshape(groups, o // groups, c_group * kh * kw)
+    dx = dw = db = None
+    if node.needs_input_grad[0]:
+        dcols = (w_groups.mT @ g).reshape(n, -1, oh * ow)
+        dx = Fold.apply(dcols, x_shape=x.shape, geometry=geometry)
+    if node.needs_input_grad[1]:
+        cols = Unfold.apply(x, kernel=(kh, kw), stride=stride, padding=padding, dilation=dilation)
+        dw = (g @ cols.reshape(n, groups, -1, oh * ow).mT).sum(0).reshape(w.shape)
+    if bias and node.needs_input_grad[2]:
+        db = grad.sum((0, 2, 3))
+    return (dx, dw, db) if bias else (dx, dw)
 
 
 # ---------------------------------------------------------------------------------------------

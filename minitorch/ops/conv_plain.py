@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from minitorch.autograd import Function
-from minitorch.ops.conv import IntPair, conv2d_geometry, output_size
+from minitorch.ops.conv import IntPair, conv2d_backward_on_tensors, conv2d_geometry, output_size
 from minitorch.tensor import Tensor
 
 
@@ -93,6 +93,10 @@ class Conv2dPlain(Function):
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             db = grad.sum(axis=(0, 2, 3))
         return (dx, dw) if len(self.needs_input_grad) == 2 else (dx, dw, db)
+
+    def differentiable_backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        _, padding, stride, dilation, _ = self.args
+        return conv2d_backward_on_tensors(self, grad, stride, padding, dilation)
 
 
 def conv2d_plain(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,  # noqa: A002

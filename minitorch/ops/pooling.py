@@ -43,6 +43,7 @@ class MaxPool2d(Function):
             xp = pad2d(x, padding, -np.inf)
             best, self.where = max_pool_windows(xp, kernel, stride, dilation, out_size)
         self.args = x.shape, kernel, stride, padding, dilation, out_size
+        self.save_for_backward(x)  # read through `where` only, but torch saves x: an in-place change raises
         return (best, self.flat_indices()) if return_indices else best
 
     def flat_indices(self) -> np.ndarray:

@@ -71,7 +71,7 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--no-augment", action="store_true", help="no random crop / flip")
     g.add_argument("--cutout", type=int, default=0, help="erase a random NxN square (0: off)")
-    g.add_argument("--label-smoothing", type=float, default=0.0, help="cross-entropy label smoothing")
+    g.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing")
     g.add_argument(
         "--pretrained",
         metavar="imagenet|PATH",
@@ -80,10 +80,15 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--init-from", metavar="CKPT", help="start from this project's checkpoint (None: off)")
     g.add_argument("--freeze-backbone", action="store_true", help="train only the new head")
     g.add_argument("--image-size", type=int, default=32, help="resize inputs (e.g. 64+ for ImageNet weights)")
-    g.add_argument("--channels-last", action="store_true", help="NHWC memory format (faster on GPUs)")
+    g.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="NHWC memory format (about 20%% faster on CPU and on GPUs)",
+    )
     g.add_argument("--no-download", action="store_true", help="never download (offline data only)")
     diagnostics_cli.add_arguments(p, images=True)
-    p.set_defaults(epochs=20, batch_size=128, optimizer="sgd", lr=0.1, schedule="onecycle")
+    p.set_defaults(epochs=40, batch_size=128, optimizer="sgd", lr=0.1, schedule="onecycle")
     return p
 
 

@@ -108,3 +108,23 @@ def test_the_repr_hides_the_default_dtype_like_torch(default_dtypes):
     assert "dtype" not in repr(minitorch.tensor([1.5])) and "dtype" not in repr(torch.tensor([1.5]))
     assert "dtype=torch.float32" in repr(torch.tensor([1.5], dtype=torch.float32))
     assert "dtype=minitorch.float32" in repr(minitorch.tensor([1.5], dtype=minitorch.float32))
+
+
+CREATION = {
+    "tensor": lambda e, d: e.tensor([1.0], device=d), "zeros": lambda e, d: e.zeros(2, device=d),
+    "ones": lambda e, d: e.ones(2, device=d), "full": lambda e, d: e.full((2,), 3.0, device=d),
+    "arange": lambda e, d: e.arange(3, device=d), "linspace": lambda e, d: e.linspace(0, 1, 3, device=d),
+    "eye": lambda e, d: e.eye(2, device=d), "rand": lambda e, d: e.rand(2, device=d),
+    "randn": lambda e, d: e.randn(2, device=d), "randint": lambda e, d: e.randint(0, 5, (2,), device=d),
+    "zeros_like": lambda e, d: e.zeros_like(e.ones(2), device=d),
+    "randint_like": lambda e, d: e.randint_like(e.ones(2), 0, 5, device=d),
+}
+
+
+@pytest.mark.parametrize("name", CREATION)
+def test_creation_functions_take_torchs_device_argument(name):
+    make = CREATION[name]
+    assert str(make(minitorch, "cpu").device) == str(make(torch, "cpu").device) == "cpu"
+    assert make(minitorch, minitorch.device("cpu")).device == minitorch.device("cpu")
+    with pytest.raises(RuntimeError, match="minitorch runs on the CPU only"):
+        make(minitorch, "cuda")

@@ -136,3 +136,13 @@ def test_progress_verify_grades_again_what_it_would_show_done(capsys, tmp_path) 
     assert _progress(capsys, tmp_path)["split_lengths"] == "done"
     assert _progress(capsys, tmp_path, "--verify")["split_lengths"] == "not started"
     assert _record(tmp_path)["split_lengths"]["status"] == "todo"
+
+
+def test_an_unwritable_key_location_still_checks(capsys, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("MINITORCH_SELFCHECK_KEY", str(blocker / "selfcheck.key"))
+    main(["--workspace", str(tmp_path), "start", "split_lengths"])
+    assert main(["--workspace", str(tmp_path), "check", "split_lengths"]) == 1
+    capsys.readouterr()
+    assert _progress(capsys, tmp_path)["split_lengths"] == "not started"  # verified with this process's key
