@@ -11,6 +11,14 @@ from projects.common.amp import AMP_MODES
 from projects.common.schedules import SCHEDULES
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def build_parser(project: str, description: str) -> argparse.ArgumentParser:
     """A parser with the shared flags (projects add theirs and set their defaults)."""
     p = argparse.ArgumentParser(
@@ -23,11 +31,15 @@ def build_parser(project: str, description: str) -> argparse.ArgumentParser:
     g.add_argument("--cache", help="download cache (None: $MINITORCH_CACHE, else ~/.cache/minitorch-lab)")
     g.add_argument("--out", help="run folder (None: runs/<project>/<date-time>)")
     g.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
-    g.add_argument("--limit-train", type=int, help="use only the first N training examples (None: all)")
-    g.add_argument("--limit-eval", type=int, help="use only the first N evaluation examples (None: all)")
+    g.add_argument(
+        "--limit-train", type=positive_int, help="use only the first N training examples (None: all)"
+    )
+    g.add_argument(
+        "--limit-eval", type=positive_int, help="use only the first N evaluation examples (None: all)"
+    )
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, default=10, help="passes over the training set")
-    g.add_argument("--batch-size", type=int, default=128, help="global batch (all processes)")
+    g.add_argument("--epochs", type=positive_int, default=10, help="passes over the training set")
+    g.add_argument("--batch-size", type=positive_int, default=128, help="global batch (all processes)")
     g.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="sgd", help="optimizer")
     g.add_argument("--lr", type=float, default=0.1, help="learning rate (peak rate for onecycle)")
     g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (Nesterov)")

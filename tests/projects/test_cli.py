@@ -37,6 +37,19 @@ def test_help_shows_every_default(project: str) -> None:
         assert f"(default: {action.default})" in text, action.option_strings[0]
 
 
+@pytest.mark.parametrize("project", PARSERS)
+@pytest.mark.parametrize("flag", ["--limit-train", "--limit-eval", "--epochs", "--batch-size"])
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_counts_must_be_positive(
+    project: str, flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a zero count used to reach the loop and end in a ZeroDivisionError traceback
+    with pytest.raises(SystemExit) as exit_info:
+        PARSERS[project]().parse_args([flag, value])
+    assert exit_info.value.code == 2
+    assert f"argument {flag}: must be a positive integer, got {value}" in capsys.readouterr().err
+
+
 def readme_defaults() -> dict[str, dict[str, str]]:
     """``{flag: {project: cell}}`` from the table under ``## Defaults``."""
     section = README.read_text(encoding="utf-8").split("## Defaults", 1)[1].split("\n## ", 1)[0]

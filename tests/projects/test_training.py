@@ -167,7 +167,7 @@ def test_sentiment_learns_and_predicts(
     )
     assert metrics["report"]["split"] == "test" and "best validation" in metrics["report"]["weights"]
     assert "true \\ pred" in capsys.readouterr().out  # the printed confusion matrix
-    texts = ["a great, moving film", "a dull and tedious mess", "xqzv wvbq"]
+    texts = ["a great moving film", "a dull and tedious mess", "xqzv wvbq"]
     results = sentiment_main(["--predict", *texts, "--out", str(out)])
     assert [r["text"] for r in results] == texts
     assert all(r["label"] in ("negative", "positive") and 0.5 <= r["probability"] <= 1.0 for r in results)
