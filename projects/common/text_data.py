@@ -23,6 +23,8 @@ BINARY_CLASSES = ("negative", "positive")
 POLARITY_FILES = ("rt-polarity.neg", "rt-polarity.pos")
 KIM_FILES = {s: f"stsa.binary.{s}" for s in ("train", "dev", "test")}
 GLUE_FILES = {s: f"{s}.tsv" for s in ("train", "dev")}  # GLUE's test split has no labels
+# Penn Treebank escapes kept in Kim's files and undone in GLUE's
+PTB_ESCAPES = {"-lrb-": "(", "-rrb-": ")", "\\/": "/", "\\*": "*"}
 
 
 def _folder(root: str | Path | None, sub: str, required: Sequence[str], how: str) -> Path:
@@ -56,7 +58,13 @@ def read_polarity(root: str | Path | None = None) -> list[Example]:
 
 
 def read_sst2(split: str, layout: str = "kim", root: str | Path | None = None) -> list[Example]:
-    """SST-2 ``split`` in the ``kim`` layout (``<0|1> sentence``) or ``glue`` (TSV with header)."""
+    """SST-2 ``split`` in the ``kim`` layout (``<0|1> sentence``) or ``glue`` (TSV with header).
+
+    Kim's sentences are read with the Penn Treebank escapes undone (``-lrb-`` -> ``(``,
+    ``writer\\/director`` -> ``writer/director``), as GLUE writes them: a model trained on GLUE's
+    phrases then sees Kim's dev and test sentences spelled as in training (all 872 dev sentences
+    equal GLUE's; escaped, 49 of them differ and ``lrb`` / ``\\`` are unknown words).
+    """
     files = KIM_FILES if layout == "kim" else GLUE_FILES
     if split not in files:
         raise ValueError(f"read_sst2: layout {layout!r} has labelled splits {list(files)}, not {split!r}")
@@ -69,8 +77,15 @@ def read_sst2(split: str, layout: str = "kim", root: str | Path | None = None) -
     )
     lines = _lines(folder / files[split], "utf-8")
     if layout == "kim":
-        return [(text, int(label)) for label, text in (ln.split(" ", 1) for ln in lines if ln)]
+        return [(unescape_ptb(text), int(label)) for label, text in (ln.split(" ", 1) for ln in lines if ln)]
     return [(text.strip(), int(label)) for text, label in (ln.rsplit("\t", 1) for ln in lines[1:] if ln)]
+
+
+def unescape_ptb(text: str) -> str:
+    """``text`` with the Penn Treebank escapes of ``PTB_ESCAPES`` replaced by the characters."""
+    for escaped, char in PTB_ESCAPES.items():
+        text = text.replace(escaped, char)
+    return text
 
 
 def seeded_split(

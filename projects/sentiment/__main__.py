@@ -62,12 +62,14 @@ from projects.sentiment.model import RNNClassifier
 
 PROG = "python -m projects.sentiment"
 MODEL_KEYS = ("embed_dim", "hidden", "layers", "cell", "dropout", "pooling", "word_dropout")
-# --epochs / --batch-size when not given: GLUE's 67k short phrases train in large batches, the
-# ~8.6k sentences of polarity (and a file of that size) need more, smaller steps
+# The flags whose default depends on --dataset (each chosen on the validation set, see
+# projects/README.md): GLUE's 67k short phrases train a biLSTM in large batches; the ~8.6k
+# sentences of polarity (and a file of about that size) need more, smaller steps and a GRU,
+# whose fewer weights overfit less, with words seen only once left out of the vocabulary.
 DATASET_DEFAULTS = {
-    "sst2": {"epochs": 8, "batch_size": 128},
-    "polarity": {"epochs": 10, "batch_size": 32},
-    "file": {"epochs": 10, "batch_size": 32},
+    "sst2": {"epochs": 8, "batch_size": 128, "lr": 2e-3, "cell": "lstm", "min_freq": 1},
+    "polarity": {"epochs": 10, "batch_size": 32, "lr": 4e-3, "cell": "gru", "min_freq": 2},
+    "file": {"epochs": 10, "batch_size": 32, "lr": 4e-3, "cell": "gru", "min_freq": 2},
 }
 UNKNOWN_WARNING = 0.5  # --predict warns when more than this share of a text's tokens is unknown
 
@@ -95,13 +97,13 @@ def parser() -> argparse.ArgumentParser:
         "--val-fraction", type=float, default=0.1, help="polarity/file: validation share of the rest"
     )
     g.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="word", help="char: Chinese etc.")
-    g.add_argument("--min-freq", type=int, default=1, help="vocabulary: minimum token count")
+    g.add_argument("--min-freq", type=int, help="vocabulary: minimum token count (None: per --dataset)")
     g.add_argument("--max-vocab", type=int, help="vocabulary: keep at most N tokens (None: all)")
     g.add_argument(
         "--max-tokens", type=int, default=512, help="keep the first and last halves of longer texts"
     )
     g = p.add_argument_group("model")
-    g.add_argument("--cell", choices=("lstm", "gru"), default="lstm", help="recurrent cell")
+    g.add_argument("--cell", choices=("lstm", "gru"), help="recurrent cell (None: per --dataset)")
     g.add_argument("--embed-dim", type=int, default=128, help="embedding size")
     g.add_argument("--hidden", type=int, default=128, help="hidden size per direction")
     g.add_argument("--layers", type=int, default=1, help="stacked RNN layers")
@@ -117,14 +119,13 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--checkpoint", help="--predict: checkpoint (None: <--out>/checkpoints/best.pt)")
     diagnostics_cli.add_arguments(p, images=False)
-    p.epilog = "--epochs / --batch-size None: " + "; ".join(
-        f"{name} {d['epochs']} / {d['batch_size']}" for name, d in DATASET_DEFAULTS.items()
+    p.epilog = "None means per --dataset: " + "; ".join(
+        f"{name}: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in d.items())
+        for name, d in DATASET_DEFAULTS.items()
     )
     p.set_defaults(
-        epochs=None,
-        batch_size=None,
+        **dict.fromkeys(DATASET_DEFAULTS["sst2"]),
         optimizer="adam",
-        lr=2e-3,
         weight_decay=0.0,
         schedule="cosine",
         grad_clip=5.0,
@@ -133,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def with_dataset_defaults(args: argparse.Namespace) -> argparse.Namespace:
-    """Fill --epochs / --batch-size left unset with ``DATASET_DEFAULTS[--dataset]``."""
+    """Fill the flags left unset (None) with ``DATASET_DEFAULTS[--dataset]``."""
     for key, value in DATASET_DEFAULTS[args.dataset].items():
         if getattr(args, key) is None:
             setattr(args, key, value)

@@ -13,6 +13,7 @@ from projects.common.text_data import (
     pad_collate,
     read_polarity,
     read_sst2,
+    unescape_ptb,
     seeded_split,
     truncate,
 )
@@ -122,6 +123,13 @@ def test_real_text_counts(real_root: Path) -> None:
     assert counts == {"train": 6_920, "dev": 872, "test": 1_821}
     assert len(read_sst2("train", "glue", real_root)) == 67_349
     assert read_sst2("test", "kim", real_root)[0] == ("no movement , no yuks , not much of anything .", 0)
+
+
+def test_kim_sentences_are_read_as_glue_spells_them(real_root: Path) -> None:
+    # the model trains on GLUE's phrases and is selected and tested on Kim's sentences
+    assert unescape_ptb(r"but -lrb- writer\/director -rrb- a \*\*\* .") == "but ( writer/director ) a *** ."
+    kim, glue = read_sst2("dev", "kim", real_root), read_sst2("dev", "glue", real_root)
+    assert sorted(kim) == sorted(glue)  # 49 of the 872 differed while the escapes stayed
 
 
 def test_bucket_batches_cover_each_example_once_and_split_across_ranks() -> None:
