@@ -12,7 +12,10 @@ Re-execute them in place, storing outputs: see docs/lessons/README.md.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
+import textwrap
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,3 +104,30 @@ def test_notebook_stores_its_outputs(path: Path) -> None:
     assert not errors, f"{path.name} stores error outputs: {errors}"
     images = [o for c in code for o in c.outputs if any(t in o.get("data", {}) for t in IMAGE_TYPES)]
     assert images, f"{path.name} stores no figure (image output)"
+
+
+EXCERPT_HEADER = re.compile(r"^# ((?:minitorch|projects|kernels|comparisons)/[\w/]+\.py):(\d+)-(\d+)$")
+EXCERPT_END = re.compile(rf"{EXCERPT_HEADER.pattern}|^# \.\.\. \d+ more lines in the file$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_stored_source_excerpts_match_the_code(path: Path) -> None:
+    """A stored excerpt (``lesson_utils.show_source`` / ``show_between``: ``# file:first-last``
+    and the lines) is today's code at those lines: re-execute the lesson when the code moves
+    (main's lesson 13 showed the sentiment loop 31 lines above where it had moved)."""
+    stale = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            lines = "".join(output.get("text", "")).splitlines()
+            for i, line in enumerate(lines):
+                if not (match := EXCERPT_HEADER.match(line)):
+                    continue
+                file, first, last = match[1], int(match[2]), int(match[3])
+                source = (LESSONS_DIR.parents[1] / file).read_text(encoding="utf-8").splitlines()
+                expected = textwrap.dedent("\n".join(source[first - 1 : last])).splitlines()
+                expected[0] = expected[0].removeprefix('"""')  # a module docstring shown as text
+                shown = lines[i + 1 : i + 1 + len(expected)]
+                shown = list(itertools.takewhile(lambda s: not EXCERPT_END.match(s), shown))
+                if shown != expected[: len(shown)] or not shown:
+                    stale.append(line)
+    assert not stale, f"{path.name}: excerpts differ from the code (re-execute the lesson): {stale}"
