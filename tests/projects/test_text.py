@@ -13,9 +13,9 @@ from projects.common.text_data import (
     pad_collate,
     read_polarity,
     read_sst2,
-    unescape_ptb,
     seeded_split,
     truncate,
+    unescape_ptb,
 )
 from projects.common.tokenizers import char_tokenize, word_tokenize
 from projects.common.vocab import PAD, UNK, Vocab
