@@ -43,7 +43,9 @@ def build_parser(project: str, description: str) -> argparse.ArgumentParser:
     g.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="sgd", help="optimizer")
     g.add_argument("--lr", type=float, default=0.1, help="learning rate (peak rate for onecycle)")
     g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (Nesterov)")
-    g.add_argument("--weight-decay", type=float, default=5e-4, help="L2 weight decay")
+    g.add_argument(
+        "--weight-decay", type=float, default=5e-4, help="weight decay (L2 for sgd/adam, decoupled for adamw)"
+    )
     g.add_argument(
         "--schedule", choices=SCHEDULES, default="onecycle", help="learning-rate schedule, stepped per batch"
     )
