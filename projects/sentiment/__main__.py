@@ -67,19 +67,17 @@ MODEL_KEYS = ("embed_dim", "hidden", "layers", "cell", "dropout", "pooling", "wo
 # decay pulls every weight towards zero (most of all the embedding of a word seen rarely); the
 # ~8.6k sentences of polarity (and a file of about that size) in more, smaller steps of Adam at a
 # higher rate, with wider embeddings and less dropout.
+SENTENCE_CORPUS_DEFAULTS = {
+    "epochs": 10, "batch_size": 32, "lr": 4e-3, "embed_dim": 256, "dropout": 0.4,
+    "optimizer": "adam", "weight_decay": 0.0,
+}
 DATASET_DEFAULTS = {
     "sst2": {
         "epochs": 8, "batch_size": 64, "lr": 2e-3, "embed_dim": 128, "dropout": 0.5,
         "optimizer": "adamw", "weight_decay": 0.05,
     },
-    "polarity": {
-        "epochs": 10, "batch_size": 32, "lr": 4e-3, "embed_dim": 256, "dropout": 0.4,
-        "optimizer": "adam", "weight_decay": 0.0,
-    },
-    "file": {
-        "epochs": 10, "batch_size": 32, "lr": 4e-3, "embed_dim": 256, "dropout": 0.4,
-        "optimizer": "adam", "weight_decay": 0.0,
-    },
+    "polarity": SENTENCE_CORPUS_DEFAULTS,
+    "file": SENTENCE_CORPUS_DEFAULTS,
 }
 UNKNOWN_WARNING = 0.5  # --predict warns when more than this share of a text's tokens is unknown
 
